@@ -15,7 +15,7 @@
 #include <mutex>
 #include <thread>
 
-#include "gocxx/detail/parker.hpp"
+#include "gocxx/env.hpp"
 
 namespace {
 
@@ -23,10 +23,10 @@ namespace {
 void park_pingpong_gocxx(benchmark::State& state) {
   std::atomic<long> turn{0};  // even: main's turn, odd: partner's
   std::atomic<gocxx::native_parker*> partner_parker{nullptr};
-  gocxx::native_parker& mine = gocxx::native_parker::current();
+  gocxx::native_parker& mine = gocxx::native_env::this_parker();
   std::atomic<bool> stop{false};
   std::thread partner([&] {
-    gocxx::native_parker& p = gocxx::native_parker::current();
+    gocxx::native_parker& p = gocxx::native_env::this_parker();
     partner_parker.store(&p, std::memory_order_release);
     for (long expect = 1;; expect += 2) {
       while (turn.load(std::memory_order_acquire) != expect) {

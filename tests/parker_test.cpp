@@ -22,13 +22,13 @@ using gocxx::native_parker;
 clock_type::time_point lost_wakeup_deadline() { return clock_type::now() + 20s; }
 
 TEST(Parker, UnparkBeforeParkIsRemembered) {
-  native_parker& p = native_parker::current();
+  native_parker& p = gocxx::native_env::this_parker();
   p.unpark();
   EXPECT_TRUE(p.park_until(lost_wakeup_deadline()));
 }
 
 TEST(Parker, PermitsDoNotAccumulate) {
-  native_parker& p = native_parker::current();
+  native_parker& p = gocxx::native_env::this_parker();
   p.unpark();
   p.unpark();
   EXPECT_TRUE(p.park_until(lost_wakeup_deadline()));
@@ -37,7 +37,7 @@ TEST(Parker, PermitsDoNotAccumulate) {
 }
 
 TEST(Parker, ParkUntilHonoursItsDeadline) {
-  native_parker& p = native_parker::current();
+  native_parker& p = gocxx::native_env::this_parker();
   const auto start = clock_type::now();
   EXPECT_FALSE(p.park_until(start + 50ms));
   const auto waited = clock_type::now() - start;
@@ -46,7 +46,7 @@ TEST(Parker, ParkUntilHonoursItsDeadline) {
 }
 
 TEST(Parker, DeadlineInThePastReturnsAtOnce) {
-  native_parker& p = native_parker::current();
+  native_parker& p = gocxx::native_env::this_parker();
   EXPECT_FALSE(p.park_until(clock_type::now() - 1s));
 }
 
@@ -54,7 +54,7 @@ TEST(Parker, UnparkFromAnotherThreadWakesASleeper) {
   native_parker* sleeper = nullptr;
   std::atomic<bool> ready{false}, flag{false};
   std::thread t([&] {
-    sleeper = &native_parker::current();
+    sleeper = &gocxx::native_env::this_parker();
     ready.store(true, std::memory_order_release);
     while (!flag.load(std::memory_order_acquire)) {
       ASSERT_TRUE(sleeper->park_until(lost_wakeup_deadline())) << "lost wake-up";
@@ -78,7 +78,7 @@ TEST(Parker, TokenRingStormLosesNoWakeUp) {
   std::vector<std::thread> pool;
   for (int id = 0; id < threads; ++id) {
     pool.emplace_back([&, id] {
-      parkers[id] = &native_parker::current();
+      parkers[id] = &gocxx::native_env::this_parker();
       registered.fetch_add(1, std::memory_order_acq_rel);
       while (registered.load(std::memory_order_acquire) < threads) std::this_thread::yield();
       for (int r = 0; r < rounds; ++r) {
@@ -104,7 +104,7 @@ TEST(Parker, TokenRingStormLosesNoWakeUp) {
 // sees every event.
 TEST(Parker, ManyWakersOneSleeperCountsEveryEvent) {
   constexpr int wakers = 4, events_each = 20000;
-  native_parker* sleeper = &native_parker::current();
+  native_parker* sleeper = &gocxx::native_env::this_parker();
   std::atomic<long> events{0};
   std::vector<std::thread> pool;
   for (int w = 0; w < wakers; ++w) {

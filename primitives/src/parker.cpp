@@ -1,20 +1,17 @@
-// The native parker: futex sleeps for threads, the hook table for goroutines.
-// The state machine, invariants and memory orders are in gocxx/detail/parker.hpp (P1..P6).
-#include "gocxx/detail/parker.hpp"
+// The native side of parking: the futex calls, the hook table, and per-thread parkers.
+// The parker's state machine, invariants and memory orders are in gocxx/detail/parker.hpp.
+#include "gocxx/env.hpp"
 
 #include <linux/futex.h>
-#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <ctime>
 #include <mutex>
 #include <vector>
 
 #include "gocxx/detail/futex.hpp"
-#include "gocxx/detail/spin.hpp"
 
 namespace gocxx {
 namespace detail {
@@ -120,61 +117,11 @@ native_parker& thread_parker() noexcept {
 
 }  // namespace
 
-native_parker& native_parker::current() noexcept {
+native_parker& native_env::this_parker() noexcept {
   if (const park_hooks* hooks = installed_park_hooks()) {
     if (native_parker* p = hooks->current()) return *p;
   }
   return thread_parker();
-}
-
-bool native_parker::park_until(clock::time_point deadline, wait_reason reason) {
-  if (try_consume()) return true;
-  if (owner_ != nullptr) {
-    if (const park_hooks* hooks = installed_park_hooks()) return park_goroutine(*hooks, deadline, reason);
-  }
-  return park_thread(deadline);
-}
-
-bool native_parker::park_thread(clock::time_point deadline) {
-  // Spin briefly: a hand-off already under way is much cheaper to catch than a futex round trip.
-  const unsigned spins = spin_iterations.load(std::memory_order_relaxed);
-  for (unsigned i = 0; i < spins; ++i) {
-    if (state_.load(std::memory_order_relaxed) == notified && try_consume()) return true;
-    detail::cpu_relax();
-  }
-  std::uint32_t expected = empty;
-  if (!state_.compare_exchange_strong(expected, parked, std::memory_order_relaxed)) {  // P3 relaxed
-    // Only unpark() leaves EMPTY besides us, and it writes NOTIFIED: consume it.
-    return try_consume();
-  }
-  for (;;) {
-    const detail::futex_result r = detail::futex_wait(state_, parked, deadline);
-    if (try_consume()) return true;  // P4 acquire
-    if (r == detail::futex_result::timed_out || clock::now() >= deadline) {
-      expected = parked;
-      if (state_.compare_exchange_strong(expected, empty, std::memory_order_relaxed)) return false;  // P5
-      return try_consume();  // an unpark won the race (INV-1): its permit is ours
-    }
-    // Spurious wake-up or EINTR while still PARKED: sleep again.
-  }
-}
-
-bool native_parker::park_goroutine(const park_hooks& hooks, clock::time_point deadline, wait_reason reason) {
-  hooks.suspend(*this, deadline, reason);  // INV-4: the runtime runs commit_park() after the switch
-  // Resumed: by unpark (NOTIFIED), by expire() (EMPTY), or because commit_park() failed (NOTIFIED).
-  return state_.exchange(empty, std::memory_order_acquire) == notified;  // P6 acquire: pairs with P1
-}
-
-void native_parker::unpark() noexcept {
-  const std::uint32_t prev = state_.exchange(notified, std::memory_order_release);  // P1 release
-  if (prev != parked) return;
-  if (owner_ != nullptr) {
-    if (const park_hooks* hooks = installed_park_hooks()) {
-      hooks->resume(*this);
-      return;
-    }
-  }
-  detail::futex_wake(state_, 1);
 }
 
 }  // namespace gocxx

@@ -11,6 +11,7 @@
 //   spin_hint()                         CPU pause                     yield, marked as spinning
 //   yield()                             Gosched / sched_yield         yield
 //   parker, this_parker()               native_parker                 blocks the model thread
+//   futex_wait(a, v, t), futex_wake(a,n) Linux futex                   model futex (parker's sleep)
 //   create<T>(args...), destroy(p)      new / delete                  tracked: leak, double free, UAF
 //   clock                               std::chrono::steady_clock     the same clock
 //
@@ -23,10 +24,12 @@
 #include <atomic>
 #include <chrono>
 #include <concepts>
+#include <cstdint>
 #include <new>
 #include <thread>
 #include <utility>
 
+#include "gocxx/detail/futex.hpp"
 #include "gocxx/detail/park_hooks.hpp"
 #include "gocxx/detail/parker.hpp"
 #include "gocxx/detail/spin.hpp"
@@ -62,7 +65,7 @@ struct native_env {
   using atomic = std::atomic<T>;
   template <class T>
   using cell = native_cell<T>;
-  using parker = native_parker;
+  using parker = basic_parker<native_env>;
   using clock = std::chrono::steady_clock;
 
   static void fence(std::memory_order order) noexcept { std::atomic_thread_fence(order); }
@@ -75,7 +78,16 @@ struct native_env {
       std::this_thread::yield();
     }
   }
-  static parker& this_parker() noexcept { return native_parker::current(); }
+  // this_parker() is the running context's parker: its goroutine's when the runtime says so, else
+  // the calling thread's own (created on first use, pooled at thread exit; parker.hpp INV-3).
+  static parker& this_parker() noexcept;
+  // The futex the parker sleeps in (detail/futex.hpp), and the runtime's hook table.
+  static futex_result futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
+                                 clock::time_point deadline) noexcept {
+    return detail::futex_wait(word, expected, deadline);
+  }
+  static void futex_wake(std::atomic<std::uint32_t>& word, int count) noexcept { detail::futex_wake(word, count); }
+  static const park_hooks* runtime_hooks() noexcept { return installed_park_hooks(); }
 
   template <class T, class... A>
   static T* create(A&&... args) {
@@ -90,7 +102,8 @@ struct native_env {
 // env<E> holds when E supplies the whole Env policy above.
 template <class E>
 concept env = requires(typename E::parker& p, typename E::clock::time_point deadline,
-                       typename E::template atomic<int>& a, typename E::template cell<int>& c,
+                       typename E::template atomic<int>& a, typename E::template atomic<std::uint32_t>& word,
+                       typename E::template cell<int>& c,
                        const typename E::template cell<int>& cc, std::memory_order order) {
   typename E::clock;
   // atomics: the std::atomic operations the primitives use
@@ -116,6 +129,8 @@ concept env = requires(typename E::parker& p, typename E::clock::time_point dead
   { p.park(wait_reason::none) };
   { p.park_until(deadline, wait_reason::none) } -> std::same_as<bool>;
   { p.unpark() } noexcept;
+  { E::futex_wait(word, 0u, deadline) } noexcept -> std::same_as<futex_result>;
+  { E::futex_wake(word, 1) } noexcept;
   // memory
   { E::template create<int>(1) } -> std::same_as<int*>;
   { E::destroy(static_cast<int*>(nullptr)) } noexcept;

@@ -11,9 +11,9 @@
 #include <chrono>
 #include <cstdint>
 
-namespace gocxx::detail {
+#include "gocxx/detail/parker.hpp"
 
-enum class futex_result { woken, timed_out, value_changed, interrupted };
+namespace gocxx::detail {
 
 // futex_wait() sleeps while `word` holds `expected`, until futex_wake() on it or until `deadline`
 // (steady_clock::time_point::max() for none). May return spuriously; callers loop on their state.

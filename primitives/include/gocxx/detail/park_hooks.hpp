@@ -22,7 +22,10 @@
 
 namespace gocxx {
 
-class native_parker;
+template <class Env>
+class basic_parker;
+struct native_env;
+using native_parker = basic_parker<native_env>;
 
 // wait_reason says what a parked context waits on; the runtime's deadlock report prints it in Go's
 // words ("goroutine 5 [chan send]:").

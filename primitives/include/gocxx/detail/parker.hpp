@@ -1,6 +1,6 @@
 // gocxx/detail/parker.hpp: one parker per execution context, with permit semantics.
 //
-// WHAT. A parker lets its owner (a plain thread or a goroutine) sleep until another context calls
+// WHAT. basic_parker<Env> lets its owner (a plain thread or a goroutine) sleep until another context calls
 // unpark(). It holds at most one permit: an unpark() that comes before park() is remembered, so the
 // blocking protocol of every primitive, "publish myself, re-check, park", cannot lose a wake-up.
 // This is the permit of java.util.concurrent.locks.LockSupport and of Rust's std::thread::park;
@@ -36,12 +36,18 @@
 //   P4 after wake:   state_.compare_exchange(NOTIFIED -> EMPTY, acquire)  pairs with P1.
 //   P5 timeout:      state_.compare_exchange(PARKED -> EMPTY, relaxed): the timeout publishes and
 //                    consumes nothing; if it fails an unpark won (INV-1) and P4 consumes it.
+//                    Only Env::futex_wait's own "timed out" decides a timeout; the parker never
+//                    reads a clock, so the model checker can choose when deadlines pass.
 //   P6 goroutine:    commit_park() CAS EMPTY -> PARKED relaxed (as P3); expire() CAS PARKED -> EMPTY
 //                    relaxed (as P5); after resumption exchange(EMPTY, acquire) pairs with P1.
 //   spin loads:      relaxed; they only decide when to try P2.
 //
 // ALTERNATIVES REJECTED
 //   - std::atomic<T>::wait/notify: no timed wait, so park_until() could not be built on it.
+//
+// ONE SOURCE, TWO WORLDS. The sleep itself is Env::futex_wait/futex_wake: the Linux futex in
+// native_env (native_parker = basic_parker<native_env>), a blocked model thread in verify::env. So
+// the model checker explores this state machine's real code.
 //   - mutex + condition_variable per thread: two locks per wake-up and no way to hand a goroutine's
 //     park to the runtime.
 //   - A counting semaphore: permits would accumulate; one bounded permit is what "publish,
@@ -56,28 +62,48 @@
 
 namespace gocxx {
 
-class native_parker {
+// What Env::futex_wait reports.
+enum class futex_result { woken, timed_out, value_changed, interrupted };
+
+template <class Env>
+class basic_parker {
  public:
-  using clock = std::chrono::steady_clock;
+  using clock = typename Env::clock;
 
-  native_parker() noexcept = default;
-  native_parker(const native_parker&) = delete;
-  native_parker& operator=(const native_parker&) = delete;
-
-  // current() is the running context's parker: its goroutine's when the runtime says so, else the
-  // calling thread's own (created on first use, pooled at thread exit).
-  static native_parker& current() noexcept;
+  basic_parker() noexcept = default;
+  basic_parker(const basic_parker&) = delete;
+  basic_parker& operator=(const basic_parker&) = delete;
 
   // park() returns once a permit is consumed. A permit may be stale (INV-3): callers loop on their
   // condition. On a plain thread it blocks the thread; on a goroutine it parks only the goroutine.
   void park(wait_reason reason = wait_reason::none) { (void)park_until(clock::time_point::max(), reason); }
 
   // park_until() returns true when a permit was consumed, false when `deadline` passed first.
-  bool park_until(clock::time_point deadline, wait_reason reason = wait_reason::none);
+  bool park_until(typename clock::time_point deadline, wait_reason reason = wait_reason::none) {
+    if (try_consume()) return true;
+    if constexpr (requires { Env::runtime_hooks(); }) {
+      if (owner_ != nullptr) {
+        if (const park_hooks* hooks = Env::runtime_hooks()) return park_goroutine(*hooks, deadline, reason);
+      }
+    }
+    return park_thread(deadline);
+  }
 
   // unpark() leaves a permit and wakes the owner if it sleeps. Never blocks; callable from any
   // context, including one that is not a gocxx thread or goroutine.
-  void unpark() noexcept;
+  void unpark() noexcept {
+    const std::uint32_t prev = state_.exchange(notified, std::memory_order_release);  // P1 release
+    if (prev != parked) return;
+    if constexpr (requires { Env::runtime_hooks(); }) {
+      if (owner_ != nullptr) {
+        if (const park_hooks* hooks = Env::runtime_hooks()) {
+          hooks->resume(*this);
+          return;
+        }
+      }
+    }
+    Env::futex_wake(state_, 1);
+  }
 
   // --- for the runtime (park_hooks.hpp) --------------------------------------------------------
   // set_owner() binds this parker to a goroutine (opaque to primitives); nullptr = a thread's.
@@ -108,10 +134,38 @@ class native_parker {
     std::uint32_t expected = notified;
     return state_.compare_exchange_strong(expected, empty, std::memory_order_acquire);  // P2/P4 acquire: pairs with P1
   }
-  bool park_thread(clock::time_point deadline);
-  bool park_goroutine(const park_hooks& hooks, clock::time_point deadline, wait_reason reason);
 
-  std::atomic<std::uint32_t> state_{empty};
+  bool park_thread(typename clock::time_point deadline) {
+    // Spin briefly: a hand-off already under way is much cheaper to catch than a futex round trip.
+    const unsigned spins = spin_iterations.load(std::memory_order_relaxed);
+    for (unsigned i = 0; i < spins; ++i) {
+      if (state_.load(std::memory_order_relaxed) == notified && try_consume()) return true;
+      Env::spin_hint();
+    }
+    std::uint32_t expected = empty;
+    if (!state_.compare_exchange_strong(expected, parked, std::memory_order_relaxed)) {  // P3 relaxed
+      // Only unpark() leaves EMPTY besides us, and it writes NOTIFIED: consume it.
+      return try_consume();
+    }
+    for (;;) {
+      const futex_result r = Env::futex_wait(state_, parked, deadline);
+      if (try_consume()) return true;  // P4 acquire
+      if (r == futex_result::timed_out) {
+        expected = parked;
+        if (state_.compare_exchange_strong(expected, empty, std::memory_order_relaxed)) return false;  // P5
+        return try_consume();  // an unpark won the race (INV-1): its permit is ours
+      }
+      // Spurious wake-up or EINTR while still PARKED: sleep again.
+    }
+  }
+
+  bool park_goroutine(const park_hooks& hooks, typename clock::time_point deadline, wait_reason reason) {
+    hooks.suspend(*this, deadline, reason);  // INV-4: the runtime runs commit_park() after the switch
+    // Resumed: by unpark (NOTIFIED), by expire() (EMPTY), or because commit_park() failed (NOTIFIED).
+    return state_.exchange(empty, std::memory_order_acquire) == notified;  // P6 acquire: pairs with P1
+  }
+
+  typename Env::template atomic<std::uint32_t> state_{empty};
   void* owner_ = nullptr;
 };
 
