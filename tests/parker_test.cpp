@@ -259,6 +259,10 @@ TEST_F(ParkHooks, ResumeIsCalledOncePerSuspension) {
       }
     }
   });
+  {
+    std::unique_lock lock(g.m);  // start the storm once the sleeper really is suspended
+    g.cv.wait(lock, [&] { return g.committed; });
+  }
   for (auto& w : wakers) {
     w = std::thread([&] {
       for (int i = 0; i < events_total / 2; ++i) {

@@ -57,8 +57,9 @@
 //               receiver's slot, and the completer's reads of a sender's slot, happen-before the
 //               owner's return from wait().
 //   W4 observe: load, acquire. Pairs with W3.
-//   W5 peek:    claimed()/phase loads in the owner before parking, relaxed: only decide whether to
-//               park again; W4 is always the final read.
+//   W5 peek:    is_waiting() loads, relaxed: only a hint; W4 is always the final read.
+//   W6 unclaim: store WAITING, relaxed: nothing was moved, so nothing is published; the owner's next
+//               W4 (or W2) reads it.
 //
 // ALTERNATIVES REJECTED
 //   - A lock-free intrusive queue (Michael-Scott style): removal of a cancelled node from the
@@ -72,6 +73,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 #include "gocxx/detail/park_hooks.hpp"
@@ -112,6 +114,15 @@ class wait_context {
     const std::uint64_t w = word_.load(std::memory_order_relaxed);  // our own CLAIMED value
     word_.store((w & ~std::uint64_t{7}) | (closed ? closed_bit : 0) | done,
                 std::memory_order_release);  // W3 release: pairs with W4
+    parker->unpark();
+  }
+
+  // unclaim() gives a claimed context back (CLAIMED -> WAITING) when the completer could not move
+  // the value (T's move threw). The completer must re-queue the waiter (push_front) under the same
+  // lock it found it under, then the owner is unparked so that a passed deadline is re-examined.
+  void unclaim() noexcept {
+    typename Env::parker* const parker = parker_;
+    word_.store(waiting, std::memory_order_relaxed);  // W6 relaxed: the owner only re-checks; see W2/W4
     parker->unpark();
   }
 
@@ -195,6 +206,23 @@ class waiter_queue {
     lock_.unlock();
   }
 
+  // push_front() puts `w` back at the head: a completer returns a waiter it claimed but could not
+  // serve (after unclaim()), so the waiter keeps its place in line.
+  void push_front(waiter<Env>& w) noexcept {
+    lock_.lock();
+    waiter<Env>* const head = head_.load();
+    w.prev_.store(nullptr);
+    w.next_.store(head);
+    w.linked_.store(true);
+    if (head == nullptr) {
+      tail_.store(&w);
+    } else {
+      head->prev_.store(&w);
+    }
+    head_.store(&w);
+    lock_.unlock();
+  }
+
   // remove() unlinks `w` if it is still queued and says whether it was. Owners call it after
   // wait() returns; a claimed or skipped node was already unlinked by the completer.
   bool remove(waiter<Env>& w) noexcept {
@@ -234,6 +262,16 @@ class waiter_queue {
     const bool result = head_.load() == nullptr;
     lock_.unlock();
     return result;
+  }
+
+  // size() counts the queued waiters (cancelled ones not yet removed included); for tests and
+  // diagnostics, O(n) under the lock.
+  std::size_t size() noexcept {
+    lock_.lock();
+    std::size_t n = 0;
+    for (waiter<Env>* w = head_.load(); w != nullptr; w = w->next_.load()) ++n;
+    lock_.unlock();
+    return n;
   }
 
   // drain() unlinks every queued waiter, oldest first, and calls f(waiter&) on each under the
