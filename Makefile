@@ -1,9 +1,10 @@
 # gocxx: a thin front over the CMake presets. Every target installs the Debian packages it needs
 # first (scripts/deps.sh holds the one list).
-.PHONY: all deps build test demo asan tsan release bench format clean
+.PHONY: all deps build test demo asan tsan verify release bench format clean
 
 PRESET ?= default
 CTEST_J ?= 2
+BUILD = build/$(PRESET)
 
 all: build
 
@@ -14,18 +15,25 @@ build: deps
 	cmake --preset $(PRESET)
 	cmake --build --preset $(PRESET)
 
-# Every test, through ctest; the last lines are ctest's summary.
+# Every test, through ctest (the model checker's quick configuration included); the last lines
+# are ctest's summary.
 test: build
 	ctest --preset $(PRESET) -j $(CTEST_J)
 
-# The main job: gocxx at work, then gocxx side by side with its peers.
+# The main job: gocxx's channels at work, then gocxx side by side with its peers (quick mode).
 demo: build
 	@scripts/deps.sh bench
-	@echo "== examples/hello_handoff: values handed between threads through the parking core"
-	build/$(PRESET)/examples/hello_handoff
+	@echo "== examples/split_sum: the seed's sum over an unbuffered channel"
+	$(BUILD)/examples/split_sum
 	@echo
-	@echo "== bench/compare --quick: park/unpark round trip between two threads"
-	bench/compare --quick build/$(PRESET)/bench/park_bench
+	@echo "== examples/worker_pool: a buffered channel of tasks, four workers, close and drain"
+	$(BUILD)/examples/worker_pool
+	@echo
+	@echo "== the model checker on the channels' own code (random, 2000 executions each)"
+	$(BUILD)/verification/gocxx-verify chan. --strategy random --iterations 2000
+	@echo
+	@echo "== bench/compare --quick: gocxx, its C++ peers and Go 1.19, in one run"
+	bench/compare --quick $(BUILD)/bench/park_bench $(BUILD)/bench/chan_bench --go bench/go
 
 # Sanitizer stages: the same tests under ASan+UBSan and under TSan.
 asan:
@@ -33,14 +41,21 @@ asan:
 tsan:
 	@$(MAKE) --no-print-directory test PRESET=tsan
 
+# Every model-checking suite with its default strategies, the zoo included; a table and
+# "N passed, M failed".
+verify: build
+	$(BUILD)/verification/gocxx-verify
+
 release: deps
 	cmake --preset release
 	cmake --build --preset release
 
-# Full benchmark comparison (medians of 5 interleaved repetitions).
+# Full comparison (medians of 5 interleaved repetitions), written to bench/results/latest.md.
 bench: release
 	@scripts/deps.sh bench
-	bench/compare build/release/bench/park_bench
+	@mkdir -p bench/results
+	bench/compare build/release/bench/park_bench build/release/bench/chan_bench --go bench/go \
+	  --markdown bench/results/latest.md --json bench/results/latest.json
 
 format:
 	git ls-files '*.hpp' '*.cpp' | xargs clang-format -i

@@ -6,11 +6,13 @@
 #   scripts/deps.sh --list [group]  print the package names and exit
 set -euo pipefail
 
-# core: build the library, its tests and its own benchmarks.
+# core: build the library, its tests, the model checker and the benchmarks, whose binaries include
+# the C++ peers measured side by side with gocxx (bench/README.md).
 core=(g++ make cmake ninja-build ccache pkg-config python3 libgtest-dev libgmock-dev libbenchmark-dev
-      libboost-context-dev)
-# bench: the peers measured side by side with gocxx (bench/README.md).
-bench=(golang-go libboost-fiber-dev libconcurrentqueue-dev libatomic-queue-dev libcds-dev libtbb-dev)
+      libboost-context-dev libboost-fiber-dev libconcurrentqueue-dev libatomic-queue-dev libcds-dev
+      libtbb-dev)
+# bench: running the comparisons adds Go 1.19 for the Go side.
+bench=(golang-go)
 # fuzz: clang with libFuzzer's runtime.
 fuzz=(clang libclang-rt-14-dev)
 # docs: the API reference and plots.

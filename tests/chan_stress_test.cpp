@@ -48,6 +48,16 @@ chan<T> make(kind k, std::size_t capacity) {
 
 const char* kind_name(kind k) { return k == kind::reference ? "reference" : "normal"; }
 
+// recv_state as text, for readable failures.
+const char* state_name(recv_state s) {
+  switch (s) {
+    case recv_state::value: return "value";
+    case recv_state::empty: return "empty";
+    case recv_state::closed: return "closed";
+  }
+  return "?";
+}
+
 // Values carry their producer and sequence number: producer << 32 | seq.
 constexpr std::uint64_t tag(std::uint64_t producer, std::uint64_t seq) { return producer << 32 | seq; }
 constexpr std::uint64_t producer_of(std::uint64_t v) { return v >> 32; }
@@ -143,7 +153,7 @@ TEST_P(ChanStressDelivery, EveryValueExactlyOnceInProducerOrderAtEachConsumer) {
   EXPECT_EQ(wrong, 0u) << "first: " << example;
   EXPECT_EQ(first_order_violation(got), "");
   std::optional<std::uint64_t> out;
-  EXPECT_EQ(ch.try_recv(out), recv_state::closed);
+  EXPECT_STREQ(state_name(ch.try_recv(out)), "closed");
 }
 
 std::vector<delivery_param> delivery_params() {
@@ -226,7 +236,7 @@ TEST_P(ChanStressCloseSenders, BlockedSendersPanicAndEverySendIsAccountedForOnce
     std::optional<std::uint64_t> out;
     recv_state st;
     while ((st = ch.try_recv(out)) == recv_state::value) received.push_back(*out);
-    EXPECT_EQ(st, recv_state::closed);
+    EXPECT_STREQ(state_name(st), "closed");
     EXPECT_LE(received.size() - static_cast<std::size_t>(before), capacity) << "more drained than the buffer holds";
 
     for (std::size_t s = 0; s < senders; ++s) {
@@ -309,7 +319,7 @@ TEST_P(ChanStressCloseReceivers, BlockedReceiversGetEmptyAfterExactlyTheSentValu
     std::optional<int> out;
     recv_state st;
     while ((st = ch.try_recv(out)) == recv_state::value) received.push_back(*out);
-    EXPECT_EQ(st, recv_state::closed);
+    EXPECT_STREQ(state_name(st), "closed");
     EXPECT_FALSE(ch.recv().has_value());
     std::sort(received.begin(), received.end());
     std::vector<int> expected;
@@ -324,62 +334,77 @@ INSTANTIATE_TEST_SUITE_P(Flavors, ChanStressCloseReceivers,
                                             ::testing::Values(std::size_t{0}, std::size_t{4})),
                          flavor_cap_name);
 
-// A send whose value is still being moved into the buffer when close() runs. The send linearizes
-// before close (it does not panic), so close must not let a receiver report "closed and drained"
-// while that value is about to land: after a receive returned closed, nothing can be received.
-// The value's noexcept move constructor stalls to hold the window open (any preemption there has
-// the same effect).
+// ------------------------------------------------------------------------------------------------
+// Operations in flight. A value's noexcept move constructor can stall at a chosen move (the
+// sender's move into the buffer, or the receiver's move out of it), holding open the window that
+// any preemption there opens. Other threads then act; each is given a bounded time to finish,
+// because an implementation may legitimately make them wait for the stalled operation (the
+// reference flavor does: its moves run under the channel lock). The verdicts hold whichever way
+// those races go: they only constrain operations that completed while the stalled one was pending.
+
 struct stalling {
   static inline std::atomic<int> phase{0};  // 1: a move is stalled; 2: release it
   int v = 0;
-  bool stall = false;
-  explicit stalling(int x, bool s = false) : v(x), stall(s) {}
-  stalling(stalling&& o) noexcept : v(o.v) {
-    if (o.stall) {
-      o.stall = false;
+  int stall_at = 0;  // stall during the stall_at-th move from now (0: never)
+  explicit stalling(int x, int at = 0) : v(x), stall_at(at) {}
+  stalling(stalling&& o) noexcept : v(o.v), stall_at(o.stall_at > 0 ? o.stall_at - 1 : 0) {
+    if (o.stall_at == 1) {
       phase.store(1);
       spin_until([] { return phase.load() == 2; });
     }
+    o.stall_at = 0;
   }
   stalling& operator=(stalling&&) noexcept = default;
 };
 
-class ChanStressCloseInFlight : public ::testing::TestWithParam<kind> {};
+// Runs f on a thread and waits for it at most `bound`; returns the thread and its done flag.
+struct bounded_thread {
+  std::atomic<bool> done{false};
+  std::thread thread;
+  template <class F>
+  void start(F f, std::chrono::milliseconds bound = 50ms) {
+    thread = std::thread([this, f]() mutable {
+      f();
+      done.store(true);
+    });
+    const auto give_up = std::chrono::steady_clock::now() + bound;
+    while (!done.load() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  }
+  void join() { thread.join(); }
+};
 
-TEST_P(ChanStressCloseInFlight, NoValueAppearsAfterAReceiveReportedClosed) {
-  for (int round = 0; round < 20; ++round) {
+class ChanStressInFlight : public ::testing::TestWithParam<kind> {};
+
+// A send linearizes before close (it does not panic), so close must not let a receive report
+// "closed and drained" while that value is about to land.
+TEST_P(ChanStressInFlight, NoValueAppearsAfterAReceiveReportedClosed) {
+  for (int round = 0; round < 3; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     stalling::phase.store(0);
     chan<stalling> ch = make<stalling>(GetParam(), 4);
     bool send_panicked = false;
     std::thread sender([&] {
       try {
-        ch.send(stalling(42, true));
+        ch.send(stalling(42, /*stall at the move into the buffer*/ 1));
       } catch (const gocxx::panic_error&) {
         send_panicked = true;
       }
     });
     spin_until([] { return stalling::phase.load() == 1; });
-    // Close from another thread and receive right after. An implementation may make close wait
-    // for the in-flight send (the reference flavor does: the move runs under its lock), so give
-    // the closer a bounded time; the verdict below holds whichever way the race goes.
-    std::atomic<bool> closer_done{false};
     recv_state after_close = recv_state::empty;
-    std::thread closer([&] {
+    bounded_thread closer;
+    closer.start([&] {
       ch.close();
       std::optional<stalling> out;
       after_close = ch.try_recv(out);
-      closer_done.store(true);
     });
-    const auto give_up = std::chrono::steady_clock::now() + 50ms;
-    while (!closer_done.load() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
     stalling::phase.store(2);
     sender.join();
     closer.join();
     std::optional<stalling> out;
     const recv_state later = ch.try_recv(out);
     if (after_close == recv_state::closed) {
-      EXPECT_EQ(later, recv_state::closed)
+      EXPECT_STREQ(state_name(later), "closed")
           << "a receive after close() reported closed-and-drained, then value " << (out ? out->v : -1)
           << " was received; the send " << (send_panicked ? "panicked" : "returned normally");
     } else {
@@ -388,7 +413,69 @@ TEST_P(ChanStressCloseInFlight, NoValueAppearsAfterAReceiveReportedClosed) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Flavors, ChanStressCloseInFlight, ::testing::Values(kind::normal, kind::reference),
+// Sender 1 is stalled moving its value in; sender 2's send then completes. A try_recv that starts
+// after sender 2 returned must find a value (Go: a completed send's value is in the buffer).
+TEST_P(ChanStressInFlight, ACompletedSendIsNotHiddenBehindAnInFlightOne) {
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    stalling::phase.store(0);
+    chan<stalling> ch = make<stalling>(GetParam(), 4);
+    std::thread first([&] { ch.send(stalling(1, /*stall at the move into the buffer*/ 1)); });
+    spin_until([] { return stalling::phase.load() == 1; });
+    bounded_thread second;
+    second.start([&] { ch.send(stalling(2)); });
+    bool second_was_done = false;
+    recv_state st = recv_state::empty;
+    bounded_thread receiver;
+    receiver.start([&] {
+      second_was_done = second.done.load();
+      std::optional<stalling> out;
+      st = ch.try_recv(out);
+    });
+    stalling::phase.store(2);
+    first.join();
+    second.join();
+    receiver.join();
+    if (second_was_done) {
+      EXPECT_STREQ(state_name(st), "value") << "try_recv found nothing though a send had completed";
+    }
+    std::optional<stalling> out;
+    while (ch.try_recv(out) == recv_state::value) {
+    }
+  }
+}
+
+// Receiver 1 is stalled moving a value out of a full buffer; receiver 2's receive then completes.
+// A try_send that starts after receiver 2 returned must find room.
+TEST_P(ChanStressInFlight, ACompletedReceiveFreesRoomBehindAnInFlightOne) {
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    stalling::phase.store(0);
+    chan<stalling> ch = make<stalling>(GetParam(), 2);
+    ch.send(stalling(1, /*the move in, then stall at the move out*/ 2));
+    ch.send(stalling(2));
+    std::thread first([&] { (void)ch.recv(); });
+    spin_until([] { return stalling::phase.load() == 1; });
+    bounded_thread second;
+    second.start([&] { (void)ch.recv(); });
+    bool second_was_done = false;
+    bool sent = false;
+    bounded_thread sender;
+    sender.start([&] {
+      second_was_done = second.done.load();
+      sent = ch.try_send(stalling(3));
+    });
+    stalling::phase.store(2);
+    first.join();
+    second.join();
+    sender.join();
+    if (second_was_done) {
+      EXPECT_TRUE(sent) << "try_send found no room though a receive had emptied a slot of the full buffer";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Flavors, ChanStressInFlight, ::testing::Values(kind::normal, kind::reference),
                          flavor_name);
 
 // ------------------------------------------------------------------------------------------------
@@ -663,6 +750,42 @@ TEST_P(ChanStressFairness, BiasedSelectAlwaysPicksTheFirstReadyCase) {
   EXPECT_EQ(gocxx::select_biased(case_recv(a, [] {}), case_recv(b, [] {}), case_default([] {})), 2u);
 }
 
+// Go chooses uniformly among ready cases whatever makes them ready: a closed channel (the `done`
+// idiom) or a channel of another flavor must not lose to a case that has a lock-free fast path.
+TEST(ChanStressFairnessMixed, AClosedChannelIsChosenAsOftenAsABufferedValue) {
+  chan<int> work = gocxx::make_chan<int>(1);
+  chan<int> done = gocxx::make_chan<int>(1);
+  work.send(1);
+  done.close();
+  constexpr int selects = 20000;
+  int count_done = 0;
+  for (int i = 0; i < selects; ++i) {
+    gocxx::select(case_recv(done, [&] { ++count_done; }),
+                  case_recv(work, [&](std::optional<int> v) { ASSERT_TRUE(work.try_send(*v)); }));
+  }
+  // 50% +- 3%: 600 is 8.5 standard deviations over 20,000 tosses.
+  EXPECT_GE(count_done, 9400);
+  EXPECT_LE(count_done, 10600);
+}
+
+TEST(ChanStressFairnessMixed, ReadyCasesOfDifferentFlavorsAreChosenEquallyOften) {
+  chan<int> ring = gocxx::make_chan<int>(1);
+  chan<int> locked = gocxx::make_reference_chan<int>(1);
+  ring.send(1);
+  locked.send(2);
+  constexpr int selects = 20000;
+  int count_locked = 0;
+  for (int i = 0; i < selects; ++i) {
+    gocxx::select(case_recv(ring, [&](std::optional<int> v) { ASSERT_TRUE(ring.try_send(*v)); }),
+                  case_recv(locked, [&](std::optional<int> v) {
+                    ++count_locked;
+                    ASSERT_TRUE(locked.try_send(*v));
+                  }));
+  }
+  EXPECT_GE(count_locked, 9400);
+  EXPECT_LE(count_locked, 10600);
+}
+
 INSTANTIATE_TEST_SUITE_P(Flavors, ChanStressFairness, ::testing::Values(kind::normal, kind::reference),
                          flavor_name);
 
@@ -845,7 +968,7 @@ TEST_P(ChanStressThrowingMove, AFailedMoveLosesAndDuplicatesNothing_Model) {
       } else {
         std::optional<move_bomb> out;
         const recv_state st = ch.try_recv(out);
-        ASSERT_EQ(st, model.empty() ? recv_state::empty : recv_state::value);
+        ASSERT_STREQ(state_name(st), model.empty() ? "empty" : "value");
         if (st == recv_state::value) {
           ASSERT_EQ(out->v, model.front());
           model.pop_front();
@@ -857,17 +980,18 @@ TEST_P(ChanStressThrowingMove, AFailedMoveLosesAndDuplicatesNothing_Model) {
     }
     ASSERT_EQ(ch.size(), model.size());
   }
+  const unsigned thrown = move_bomb::thrown.load();
   move_bomb::arm(0);
-  EXPECT_EQ(exceptions, static_cast<int>(move_bomb::thrown.load())) << "a move threw but nobody saw the exception";
+  EXPECT_EQ(exceptions, static_cast<int>(thrown)) << "a move threw but nobody saw the exception";
   EXPECT_GT(exceptions, 100);
   ch.close();
   std::optional<move_bomb> out;
   while (!model.empty()) {
-    ASSERT_EQ(ch.try_recv(out), recv_state::value);
+    ASSERT_STREQ(state_name(ch.try_recv(out)), "value");
     EXPECT_EQ(out->v, model.front());
     model.pop_front();
   }
-  EXPECT_EQ(ch.try_recv(out), recv_state::closed);
+  EXPECT_STREQ(state_name(ch.try_recv(out)), "closed");
 }
 
 // Threads: every send and receive retries after the exception; each value arrives once, in order.
@@ -986,8 +1110,9 @@ TEST(ChanStressSelectUndo, SelectWhoseClaimWasUndoneStillWaitsOnItsOtherChannels
   stall_then_throw::phase.store(2);
   sender_a.join();
   ASSERT_TRUE(a_threw);
-  // The claim was undone; the select waits on A and B again. A receiver waits on B, so this
-  // non-blocking send must proceed.
+  // The claim was ended with "retry": the select starts over and waits on A and B again. Once it
+  // is queued on B, this non-blocking send must proceed.
+  while (b.core()->queue(gocxx::detail::chan_dir::recv).size() == 0) std::this_thread::yield();
   const bool sent = b.try_send(stall_then_throw(3));
   EXPECT_TRUE(sent) << "the select no longer waits on B after its claim through A was undone";
   if (!sent) a.send(stall_then_throw(4));  // unblock the select

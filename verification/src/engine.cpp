@@ -300,6 +300,9 @@ std::uint64_t g_generation = 0;
 
 class checker {
  public:
+  // choose_value() is a choice the tested code asks for (select's random case order): explored
+  // like any other choice, recorded in the replay token.
+  unsigned choose_value(unsigned n) { return choose(n); }
   checker(const test_descriptor& t, const options& o) : test_(t), opts_(o) {
     n_ = t.threads;
     main_ = n_;
@@ -466,6 +469,8 @@ class checker {
   };
   std::vector<frame> trail_;  // depth-first strategies
   std::size_t depth_ = 0;
+  unsigned spurious_used_ = 0;               // injected spurious CAS failures in this execution
+  static constexpr unsigned spurious_limit = 2;
   std::vector<std::uint32_t> replay_;
   std::size_t replay_at_ = 0;
   bool replaying_ = false;
@@ -753,7 +758,10 @@ std::uint64_t checker::atomic_op(object_ref& ref, std::uint64_t& raw, unsigned s
   if (op == rmw_op::cas_strong || op == rmw_op::cas_weak) {
     bool ok = old == *expected;
     bool spurious = false;
-    if (ok && op == rmw_op::cas_weak && opts_.spurious_cas && choose(2) == 1) {
+    // At most spurious_limit injected failures per execution: each is a choice, and unbounded
+    // consecutive failures would only re-explore the same retry loop until the step bound.
+    if (ok && op == rmw_op::cas_weak && opts_.spurious_cas && spurious_used_ < spurious_limit && choose(2) == 1) {
+      ++spurious_used_;
       ok = false;
       spurious = true;
       me.saw_stale = true;
@@ -1123,6 +1131,7 @@ void checker::reset() {
   events_.clear();
   allocs_.clear();
   taken_.clear();
+  spurious_used_ = 0;
   free_list_.clear();
   for (std::size_t i = blocks_.size(); i-- > 0;) free_list_.emplace_back(blocks_[i].second, blocks_[i].first);
   pos_ = 0;
@@ -1479,6 +1488,11 @@ void end_free(void* p) noexcept {
     ::operator delete(p, std::align_val_t(64));
   }
 }
+unsigned choose_value(unsigned n) noexcept {
+  if (g_checker != nullptr && g_checker->checked() && n > 1) return g_checker->choose_value(n);
+  return 0;
+}
+
 void* current_parker() noexcept {
   if (g_checker != nullptr) return g_checker->current_parker();
   static env::parker outside;  // outside a check: one parker, plain single-threaded

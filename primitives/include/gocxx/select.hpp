@@ -14,15 +14,17 @@
 // A send case on a closed channel panics with "send on closed channel", as in Go.
 //
 // ALGORITHM (Go's selectgo, over gocxx's flavors; see detail/chan_impl.hpp and waiter.hpp)
-//   pass 1  lock-free: try each case's fast path in random order; the first that completes wins.
+//   pass 1  try each case in random order, fully (its lock-free fast path, then under its own
+//           lock), so every ready case has the same chance whatever its flavor; the first that
+//           completes wins. With a default (or a deadline already passed), stop here.
 //   pass 2  lock the cases' channels in address order (a global order: no deadlock between
 //           selects), make their fast paths step aside (prepare_locked, buffered_ring INV-5), and
-//           try each case under the locks in the same random order. With a default or a passed
-//           deadline, stop here.
+//           try each case under the locks in the same random order.
 //   pass 3  queue one waiter per case, all sharing one wait_context, unlock, and wait. The first
 //           completer claims the context by CAS (waiter.hpp INV-1): exactly one case commits;
 //           the others are removed from their queues, and a value handed to a case that lost is
-//           impossible (the claim precedes any move).
+//           impossible (the claim precedes any move). A completer whose move threw ends the claim
+//           with retry (start over from pass 1) or fail (rethrow): waiter.hpp.
 // INVARIANTS
 //   INV-1 Exactly one case commits, or none (default / deadline).
 //   INV-2 Between the final check (pass 2) and queuing (pass 3) every involved channel stays locked
@@ -34,6 +36,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -67,12 +70,14 @@ inline std::uint64_t select_random() noexcept {
   return state * 0x2545F4914F6CDD1Dull;
 }
 
+// random_below<Env>(n): uniform in [0, n). An Env may supply its own (the model checker makes it a
+// choice it explores and replays).
 template <class Env>
-std::uint64_t select_random_for_env() noexcept {
-  if constexpr (requires { Env::random(); }) {
-    return Env::random();  // the model checker supplies its own, so runs replay
+std::size_t random_below(std::size_t n) noexcept {
+  if constexpr (requires { Env::random_below(1u); }) {
+    return Env::random_below(static_cast<unsigned>(n));
   } else {
-    return select_random();
+    return static_cast<std::size_t>(select_random() % n);
   }
 }
 
@@ -84,83 +89,99 @@ select_outcome select_run(select_slot<Env>* cases, std::size_t n, std::size_t* o
   for (std::size_t i = 0; i < n; ++i) order[i] = i;
   if (!biased) {
     for (std::size_t i = n; i > 1; --i) {  // Fisher-Yates
-      const std::size_t j = static_cast<std::size_t>(select_random_for_env<Env>() % i);
+      const std::size_t j = random_below<Env>(i);
       std::swap(order[i - 1], order[j]);
     }
   }
-  // Pass 1: lock-free attempts.
-  for (std::size_t k = 0; k < n; ++k) {
-    select_slot<Env>& c = cases[order[k]];
-    if (c.core == nullptr) continue;
-    if (const chan_status s = c.core->fast_op(c.dir, c.slot); s != chan_status::would_block) return {order[k], s};
-  }
-  // Pass 2: under every channel's lock, in address order.
-  std::size_t nlocks = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (cases[i].core != nullptr) locks[nlocks++] = cases[i].core;
-  }
-  std::sort(locks, locks + nlocks);
-  nlocks = static_cast<std::size_t>(std::unique(locks, locks + nlocks) - locks);
-  if (nlocks == 0) {  // only nil channels: nothing can ever be ready
+  for (;;) {
+    // Pass 1: each case in turn, fast path then under its lock, in the random order, so that a
+    // ready case of any flavor (or a closed channel) has the same chance.
+    for (std::size_t k = 0; k < n; ++k) {
+      select_slot<Env>& c = cases[order[k]];
+      if (c.core == nullptr) continue;
+      chan_status s = c.core->fast_op(c.dir, c.slot);
+      if (s == chan_status::would_block) {
+        c.core->lock();
+        try {
+          s = c.core->locked_op(c.dir, c.slot);
+        } catch (...) {
+          c.core->finish_locked();
+          c.core->unlock();
+          throw;
+        }
+        c.core->finish_locked();
+        c.core->unlock();
+      }
+      if (s != chan_status::would_block) return {order[k], s};
+    }
     if (has_default || deadline == time_point::min()) return {n, chan_status::would_block};
-    auto& parker = Env::this_parker();
-    const wait_reason reason = n == 0 ? wait_reason::select_no_cases : wait_reason::select;
-    if (deadline == time_point::max()) {
-      for (;;) parker.park(reason);
+    // Pass 2: under every channel's lock, in address order.
+    std::size_t nlocks = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (cases[i].core != nullptr) locks[nlocks++] = cases[i].core;
     }
-    while (parker.park_until(deadline, reason)) {
+    std::sort(locks, locks + nlocks);
+    nlocks = static_cast<std::size_t>(std::unique(locks, locks + nlocks) - locks);
+    if (nlocks == 0) {  // only nil channels: nothing can ever be ready
+      auto& parker = Env::this_parker();
+      const wait_reason reason = n == 0 ? wait_reason::select_no_cases : wait_reason::select;
+      if (deadline == time_point::max()) {
+        for (;;) parker.park(reason);
+      }
+      while (parker.park_until(deadline, reason)) {
+      }
+      return {n, chan_status::would_block};
     }
-    return {n, chan_status::would_block};
-  }
-  auto unlock_all = [&](bool finish) noexcept {
-    for (std::size_t i = nlocks; i-- > 0;) {
-      if (finish) locks[i]->finish_locked();
-      locks[i]->unlock();
+    auto unlock_all = [&](bool finish) noexcept {
+      for (std::size_t i = nlocks; i-- > 0;) {
+        if (finish) locks[i]->finish_locked();
+        locks[i]->unlock();
+      }
+    };
+    for (std::size_t i = 0; i < nlocks; ++i) locks[i]->lock();
+    for (std::size_t k = 0; k < n; ++k) {
+      select_slot<Env>& c = cases[order[k]];
+      if (c.core != nullptr) c.core->prepare_locked(c.dir);
     }
-  };
-  for (std::size_t i = 0; i < nlocks; ++i) locks[i]->lock();
-  for (std::size_t k = 0; k < n; ++k) {
-    select_slot<Env>& c = cases[order[k]];
-    if (c.core != nullptr) c.core->prepare_locked(c.dir);
-  }
-  for (std::size_t k = 0; k < n; ++k) {
-    select_slot<Env>& c = cases[order[k]];
-    if (c.core == nullptr) continue;
-    chan_status s;
-    try {
-      s = c.core->locked_op(c.dir, c.slot);
-    } catch (...) {
-      unlock_all(true);
-      throw;
+    for (std::size_t k = 0; k < n; ++k) {
+      select_slot<Env>& c = cases[order[k]];
+      if (c.core == nullptr) continue;
+      chan_status s;
+      try {
+        s = c.core->locked_op(c.dir, c.slot);
+      } catch (...) {
+        unlock_all(true);
+        throw;
+      }
+      if (s != chan_status::would_block) {
+        unlock_all(true);
+        return {order[k], s};
+      }
     }
-    if (s != chan_status::would_block) {
-      unlock_all(true);
-      return {order[k], s};
+    // Pass 3: one waiter per case, one shared context.
+    wait_context<Env> ctx(Env::this_parker());
+    for (std::size_t i = 0; i < n; ++i) {
+      if (cases[i].core == nullptr) continue;
+      waiters[i].construct(ctx, cases[i].slot, static_cast<unsigned>(i));
+      cases[i].core->queue(cases[i].dir).push(*waiters[i].get());
+    }
+    unlock_all(false);
+    const wait_result r = ctx.wait(deadline, wait_reason::select);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (cases[i].core == nullptr) continue;
+      cases[i].core->lock();
+      cases[i].core->queue(cases[i].dir).remove(*waiters[i].get());
+      cases[i].core->finish_locked();
+      cases[i].core->unlock();
+      waiters[i].destroy();
+    }
+    switch (r.how) {
+      case wait_result::status::done: return {r.case_index, r.closed ? chan_status::closed : chan_status::ok};
+      case wait_result::status::cancelled: return {n, chan_status::would_block};
+      case wait_result::status::failed: std::rethrow_exception(r.error);
+      case wait_result::status::retry: break;  // a value could not be moved in: start over
     }
   }
-  if (has_default || deadline == time_point::min()) {
-    unlock_all(true);
-    return {n, chan_status::would_block};
-  }
-  // Pass 3: one waiter per case, one shared context.
-  wait_context<Env> ctx(Env::this_parker());
-  for (std::size_t i = 0; i < n; ++i) {
-    if (cases[i].core == nullptr) continue;
-    waiters[i].construct(ctx, cases[i].slot, static_cast<unsigned>(i));
-    cases[i].core->queue(cases[i].dir).push(*waiters[i].get());
-  }
-  unlock_all(false);
-  const wait_result r = ctx.wait(deadline, wait_reason::select);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (cases[i].core == nullptr) continue;
-    cases[i].core->lock();
-    cases[i].core->queue(cases[i].dir).remove(*waiters[i].get());
-    cases[i].core->finish_locked();
-    cases[i].core->unlock();
-    waiters[i].destroy();
-  }
-  if (r.how == wait_result::status::cancelled) return {n, chan_status::would_block};
-  return {r.case_index, r.closed ? chan_status::closed : chan_status::ok};
 }
 
 // Case objects. Each knows its channel core (or none), its direction and its value slot.

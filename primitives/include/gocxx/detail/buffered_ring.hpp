@@ -36,9 +36,16 @@
 //         issues F1 after it and then reads the bit. By the fence rule of C++20 [atomics.order], one
 //         of the two sees the other: the queuing thread finds the value/room, or the fast thread
 //         finds the bit and takes the lock to serve the queue.
-//   INV-6 Close sets CLOSED under the lock, gives buffered values to queued receivers, then fails
-//         every remaining waiter. A fast send linearizes at its tail CAS: before CLOSED, it is a
-//         send that happened before close; after, it fails to the lock and panics.
+//   INV-6 Close sets CLOSED under the lock, waits for sends that already hold a ticket to land,
+//         gives buffered values to queued receivers, then fails every remaining waiter. A fast send
+//         linearizes at its tail CAS: before CLOSED, it is a send that happened before close;
+//         after, it fails to the lock and panics.
+//   INV-7 A ticket taken but not yet stamped is an operation in flight, not an empty or full ring:
+//         pop reports "empty" only when no producer holds its ticket (tail <= ticket) and push
+//         reports "full" only when no consumer holds ticket - cap (head + cap <= ticket); otherwise
+//         they spin until the other side's stamp lands (a bounded wait: the move is noexcept).
+//         So a completed send is never hidden behind a slower one, and close never fails a
+//         receiver while a value sent before it is still being written.
 //
 // ATOMIC OPERATIONS
 //   R1 push: slot.stamp.load(acquire)  pairs with R4: the previous lap's consumer moved the value
@@ -53,6 +60,9 @@
 //      them with other lock holders; F2 orders them with fast paths.
 //   R8 bit reads on the fast paths, relaxed: a stale "no bit" read is caught by R2/R6's CAS (the
 //      word changed) or by the Dekker pair F1/F2.
+//   R9 in-flight checks (INV-7) read the other side's ticket counter relaxed: a caller that knows
+//      an operation completed is ordered after its CAS by happens-before, and coherence then
+//      forbids reading an older counter; a stale read only means that operation had not completed.
 //   F1 fence(seq_cst) after a fast push/pop, before reading the other side's bit (INV-5). Partner: F2.
 //   F2 fence(seq_cst) after setting a bit under the lock, before the final ring check (INV-5). Partner: F1.
 //   Lock: spin_lock S1/S2; queue hand-offs as in waiter.hpp (W1-W4).
@@ -188,7 +198,12 @@ class buffered_ring final : public chan_core<Env> {
       panic(panic_message::close_of_closed);
     }
     tail_.fetch_or(closed_bit, std::memory_order_relaxed);  // R7: fast sends now fail to the lock
-    drain_to_receivers();                                    // INV-6: buffered values first
+    // Sends that took their ticket before CLOSED happened before close: let them land (INV-7).
+    const std::uint64_t tail = tail_.load(std::memory_order_relaxed) >> 2;
+    for (std::uint64_t t = head_.load(std::memory_order_relaxed) >> 1; t < tail; ++t) {
+      while (slots_[t % capacity_].stamp.load(std::memory_order_acquire) == 2 * t) Env::spin_hint();  // R5
+    }
+    drain_to_receivers();  // INV-6: buffered values first
     auto fail = [](waiter<Env>& w) {
       if (w.context().try_claim(w.case_index())) w.context().complete(/*closed=*/true);
     };
@@ -233,8 +248,15 @@ class buffered_ring final : public chan_core<Env> {
         }
       } else if (stamp < 2 * ticket) {  // still holds ticket - cap's value: full, unless tail moved
         const std::uint64_t again = tail_.load(std::memory_order_relaxed);
-        if (again == t) return push_result::full;
-        t = again;
+        if (again != t) {
+          t = again;
+          continue;
+        }
+        // Full only if nobody is emptying that slot: a consumer that took ticket - cap but has not
+        // stamped yet will free it in a few steps (INV-7).
+        if ((head_.load(std::memory_order_relaxed) >> 1) + capacity_ <= ticket) return push_result::full;
+        Env::spin_hint();
+        t = tail_.load(std::memory_order_relaxed);
       } else {
         t = tail_.load(std::memory_order_relaxed);  // another producer took this ticket
       }
@@ -259,8 +281,15 @@ class buffered_ring final : public chan_core<Env> {
         }
       } else if (stamp < 2 * ticket + 1) {  // not yet written for this ticket: empty, unless head moved
         const std::uint64_t again = head_.load(std::memory_order_relaxed);
-        if (again == h) return false;
-        h = again;
+        if (again != h) {
+          h = again;
+          continue;
+        }
+        // Empty only if no producer holds this ticket: one that took it but has not stamped yet
+        // will land its value in a few steps (INV-7).
+        if ((tail_.load(std::memory_order_relaxed) >> 2) <= ticket) return false;
+        Env::spin_hint();
+        h = head_.load(std::memory_order_relaxed);
       } else {
         h = head_.load(std::memory_order_relaxed);  // another consumer took this ticket
       }

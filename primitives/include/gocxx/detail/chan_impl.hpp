@@ -28,6 +28,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <optional>
 
 #include "gocxx/detail/park_hooks.hpp"
@@ -79,34 +80,38 @@ class chan_core {
   // op() sends from / receives into `slot`, waiting until `deadline`. ok: the value moved;
   // closed: the channel is closed (a send then panics, a receive returns empty).
   chan_status op(chan_dir dir, void* slot, time_point deadline) {
-    if (const chan_status s = fast_op(dir, slot); s != chan_status::would_block) return s;
-    lock();
-    prepare_locked(dir);
-    chan_status s;
-    try {
-      s = locked_op(dir, slot);
-    } catch (...) {
+    for (;;) {
+      if (const chan_status s = fast_op(dir, slot); s != chan_status::would_block) return s;
+      lock();
+      prepare_locked(dir);
+      chan_status s;
+      try {
+        s = locked_op(dir, slot);
+      } catch (...) {
+        finish_locked();
+        unlock();
+        throw;
+      }
+      if (s != chan_status::would_block || deadline == no_wait) {
+        finish_locked();
+        unlock();
+        return s;
+      }
+      wait_context<Env> ctx(Env::this_parker());
+      waiter<Env> w(ctx, slot);
+      queue(dir).push(w);
+      unlock();
+      const wait_result r =
+          ctx.wait(deadline, dir == chan_dir::send ? wait_reason::chan_send : wait_reason::chan_receive);
+      if (r.how == wait_result::status::done) return r.closed ? chan_status::closed : chan_status::ok;
+      lock();
+      queue(dir).remove(w);
       finish_locked();
       unlock();
-      throw;
+      if (r.how == wait_result::status::failed) std::rethrow_exception(r.error);
+      if (r.how == wait_result::status::cancelled) return chan_status::would_block;
+      // retry: a completer could not move a value into our slot; start over
     }
-    if (s != chan_status::would_block || deadline == no_wait) {
-      finish_locked();
-      unlock();
-      return s;
-    }
-    wait_context<Env> ctx(Env::this_parker());
-    waiter<Env> w(ctx, slot);
-    queue(dir).push(w);
-    unlock();
-    const wait_result r =
-        ctx.wait(deadline, dir == chan_dir::send ? wait_reason::chan_send : wait_reason::chan_receive);
-    if (r.how == wait_result::status::done) return r.closed ? chan_status::closed : chan_status::ok;
-    lock();
-    queue(dir).remove(w);
-    finish_locked();
-    unlock();
-    return chan_status::would_block;
   }
 
   // Reference count of the shared state (C1, C2 above).
@@ -118,7 +123,7 @@ class chan_core {
 };
 
 // move_into() hands a value from a sender's slot to a receiver's optional. For a T whose move may
-// throw, the caller must be able to undo (the locked flavor unclaims and re-queues).
+// throw, the caller ends the claim with retry() or fail() (locked_chan.hpp INV-3).
 template <class T>
 void move_into(std::optional<T>& out, T& from) {
   out.emplace(std::move(from));

@@ -18,9 +18,13 @@
 //         lock, and every operation that changes the buffer serves the queues first.)
 //   INV-2 Exactly-once: a value is in exactly one place: a sender's slot, a buffer slot, or a
 //         receiver's optional; it moves under the lock by the one thread that claimed the waiter.
-//   INV-3 A failed move (T's move constructor threw) changes nothing: the claimed waiter is put back
-//         at the head of its queue and unclaimed, and the exception reaches the caller whose own
-//         operation failed; a receive that already has its value never loses it to a failed refill.
+//   INV-3 A failed move (T's move constructor threw) loses and duplicates nothing, and the
+//         exception always reaches the sender whose value could not be moved: a sender moving its
+//         own value (into the buffer or to a receiver) gets it thrown; a blocked sender whose value
+//         a receiver could not take is failed with it (wait_context::fail) and withdraws; a blocked
+//         receiver whose slot could not be filled is told to retry. A receive that already has its
+//         value keeps it. (gocxx assumes a throwing move constructor leaves its source intact, the
+//         strong guarantee a throwing copy gives.)
 //   INV-4 closed_ only goes false -> true, under the lock; close() then fails every queued waiter.
 //
 // ATOMIC OPERATIONS
@@ -82,7 +86,17 @@ class locked_chan final : public chan_core<Env> {
   chan_status locked_send(T& value) {
     if (closed_.load()) return chan_status::closed;
     if (waiter<Env>* w = recvq_.claim_front()) {
-      hand_over(recvq_, *w, [&] { move_into(*static_cast<std::optional<T>*>(w->slot()), value); });
+      if constexpr (std::is_nothrow_move_constructible_v<T>) {
+        move_into(*static_cast<std::optional<T>*>(w->slot()), value);
+      } else {
+        try {
+          move_into(*static_cast<std::optional<T>*>(w->slot()), value);
+        } catch (...) {
+          w->context().retry();  // the receiver got nothing; our own send fails (INV-3)
+          throw;
+        }
+      }
+      w->context().complete(/*closed=*/false);
       return chan_status::ok;
     }
     const std::size_t n = count_.load(std::memory_order_relaxed);
@@ -107,9 +121,8 @@ class locked_chan final : public chan_core<Env> {
       refill_from_sender();
       return chan_status::ok;
     }
-    if (waiter<Env>* w = sendq_.claim_front()) {
-      hand_over(sendq_, *w, [&] { move_into(out, *static_cast<T*>(w->slot())); });
-      return chan_status::ok;
+    while (waiter<Env>* w = sendq_.claim_front()) {
+      if (take_from_sender(*w, [&] { move_into(out, *static_cast<T*>(w->slot())); })) return chan_status::ok;
     }
     if (closed_.load()) return chan_status::closed;
     return chan_status::would_block;
@@ -139,38 +152,36 @@ class locked_chan final : public chan_core<Env> {
   std::size_t index(std::size_t i) const noexcept { return i % capacity_; }
   std::size_t next(std::size_t i) const noexcept { return i + 1 == capacity_ ? 0 : i + 1; }
 
-  // hand_over() runs `move` for a claimed waiter and completes it; if the move throws, the waiter
-  // goes back to the head of its queue, unclaimed, and the exception propagates (INV-3).
+  // take_from_sender() moves a claimed sender's value out and completes it; if the move throws, the
+  // sender's operation fails with the exception and false is returned (INV-3).
   template <class Move>
-  static void hand_over(waiter_queue<Env>& q, waiter<Env>& w, Move&& move) {
+  static bool take_from_sender(waiter<Env>& w, Move&& move) noexcept {
     if constexpr (std::is_nothrow_move_constructible_v<T>) {
       move();
     } else {
       try {
         move();
       } catch (...) {
-        q.push_front(w);
-        w.context().unclaim();
-        throw;
+        w.context().fail(std::current_exception());
+        return false;
       }
     }
     w.context().complete(/*closed=*/false);
+    return true;
   }
 
   // After a receive freed a slot of a full buffer, the first waiting sender's value takes it.
-  void refill_from_sender() {
-    waiter<Env>* w = sendq_.claim_front();
-    if (w == nullptr) return;
-    const std::size_t n = count_.load(std::memory_order_relaxed);
-    try {
-      hand_over(sendq_, *w, [&] {
-        buffer_[index(head_.load() + n)].with_mut(
-            [&](uninit<T>* u) { u->construct(std::move(*static_cast<T*>(w->slot()))); });
-      });
-    } catch (...) {
-      return;  // the sender keeps its value and its place; our receive already succeeded (INV-3)
+  void refill_from_sender() noexcept {
+    while (waiter<Env>* w = sendq_.claim_front()) {
+      const std::size_t n = count_.load(std::memory_order_relaxed);
+      if (take_from_sender(*w, [&] {
+            buffer_[index(head_.load() + n)].with_mut(
+                [&](uninit<T>* u) { u->construct(std::move(*static_cast<T*>(w->slot()))); });
+          })) {
+        count_.store(n + 1, std::memory_order_relaxed);  // L3
+        return;
+      }
     }
-    count_.store(n + 1, std::memory_order_relaxed);  // L3
   }
 
   const std::size_t capacity_;

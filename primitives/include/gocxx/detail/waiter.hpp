@@ -23,16 +23,22 @@
 //   Cancellation: wait() CAS WAITING -> CANCELLED. If it loses, a completer holds the claim and
 //   the value is in flight: wait() keeps waiting for DONE, so a value handed over is never lost.
 //   After wait() returns, the owner calls remove() on every queue it pushed to.
+//   A move that throws (only for a T whose move constructor may throw) ends the claim instead of
+//   completing it: retry() tells the owner to start its operation over (its value never left it),
+//   fail(e) tells the owner its operation failed with e (its value could not be moved out).
+//   Either way the owner withdraws from every queue; a select re-registers on all its channels.
 //
-// STATES of wait_context's word: bits 0-1 phase, bit 2 outcome, bits 3.. case index.
+// STATES of wait_context's word: bits 0-2 phase, bit 3 outcome, bits 4.. case index.
 //   WAITING   = 0  nobody has claimed it; the owner waits or is about to
 //   CANCELLED = 1  the owner gave up (deadline or a lost select); completers skip it
 //   CLAIMED   = 2  a completer owns it and is moving the value (case index set)
 //   DONE      = 3  the completer finished (outcome: 0 = value moved, 1 = channel closed)
+//   RETRY     = 4  the completer could not move the value; the owner starts over
+//   FAILED    = 5  the completer could not move the owner's value out; error_ holds why
 //
 // INVARIANTS
-//   INV-1 At most one CAS leaves WAITING (claim or cancel); so exactly one case of a select
-//         commits, and a cancelled operation is never completed.
+//   INV-1 At most one CAS leaves WAITING (claim or cancel), and nothing returns to WAITING; so
+//         exactly one case of a select commits, and a cancelled operation is never completed.
 //   INV-2 Only the claimant moves the value through `slot`, and it does so before DONE (W3); the
 //         owner touches the slot after it reads DONE (W4). So a receiver always sees the whole
 //         value and a sender's value is never read after its frame is gone.
@@ -53,13 +59,11 @@
 //               with the owner's push S2), so the claim itself needs to publish or acquire nothing.
 //   W2 cancel:  CAS WAITING -> CANCELLED, relaxed. Winning it means nobody will touch the slot;
 //               losing it is followed by W4, which does the acquiring.
-//   W3 done:    store DONE(i, outcome), release. Pairs with W4: the value written into a
-//               receiver's slot, and the completer's reads of a sender's slot, happen-before the
-//               owner's return from wait().
+//   W3 done:    store DONE(i, outcome) / RETRY / FAILED, release. Pairs with W4: the value written
+//               into a receiver's slot, the completer's reads of a sender's slot, and error_,
+//               happen-before the owner's return from wait().
 //   W4 observe: load, acquire. Pairs with W3.
 //   W5 peek:    is_waiting() loads, relaxed: only a hint; W4 is always the final read.
-//   W6 unclaim: store WAITING, relaxed: nothing was moved, so nothing is published; the owner's next
-//               W4 (or W2) reads it.
 //
 // ALTERNATIVES REJECTED
 //   - A lock-free intrusive queue (Michael-Scott style): removal of a cancelled node from the
@@ -75,6 +79,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 
 #include "gocxx/detail/park_hooks.hpp"
 #include "gocxx/detail/spin.hpp"
@@ -83,10 +88,16 @@ namespace gocxx::detail {
 
 // What a completed or abandoned wait reports.
 struct wait_result {
-  enum class status : std::uint8_t { done, cancelled };
+  enum class status : std::uint8_t {
+    done,       // a completer moved the value (or reported closed)
+    cancelled,  // the deadline passed first
+    retry,      // a completer could not move the value; start the operation over
+    failed,     // moving the owner's value out threw: `error` is the exception
+  };
   status how;
   unsigned case_index;  // the case that was completed (meaningful when how == done)
   bool closed;          // the completer reported "channel closed" instead of moving a value
+  std::exception_ptr error{};
 };
 
 template <class Env>
@@ -103,7 +114,7 @@ class wait_context {
   // Precondition: the caller found a waiter of this context under its queue's lock (INV-4).
   bool try_claim(unsigned case_index) noexcept {
     std::uint64_t expected = waiting;
-    return word_.compare_exchange_strong(expected, (std::uint64_t{case_index} << 3) | claimed,
+    return word_.compare_exchange_strong(expected, (std::uint64_t{case_index} << 4) | claimed,
                                          std::memory_order_relaxed);  // W1 relaxed: see design block
   }
 
@@ -112,17 +123,24 @@ class wait_context {
   void complete(bool closed) noexcept {
     typename Env::parker* const parker = parker_;  // read before W3: the owner may leave after it
     const std::uint64_t w = word_.load(std::memory_order_relaxed);  // our own CLAIMED value
-    word_.store((w & ~std::uint64_t{7}) | (closed ? closed_bit : 0) | done,
+    word_.store((w & ~std::uint64_t{15}) | (closed ? closed_bit : 0) | done,
                 std::memory_order_release);  // W3 release: pairs with W4
     parker->unpark();
   }
 
-  // unclaim() gives a claimed context back (CLAIMED -> WAITING) when the completer could not move
-  // the value (T's move threw). The completer must re-queue the waiter (push_front) under the same
-  // lock it found it under, then the owner is unparked so that a passed deadline is re-examined.
-  void unclaim() noexcept {
+  // retry() ends a claim whose value could not be moved in: the owner starts over.
+  void retry() noexcept {
     typename Env::parker* const parker = parker_;
-    word_.store(waiting, std::memory_order_relaxed);  // W6 relaxed: the owner only re-checks; see W2/W4
+    word_.store(retrying, std::memory_order_release);  // W3 release: pairs with W4
+    parker->unpark();
+  }
+
+  // fail() ends a claim whose owner's value could not be moved out: the owner's operation fails
+  // with `error`.
+  void fail(std::exception_ptr error) noexcept {
+    typename Env::parker* const parker = parker_;
+    error_ = std::move(error);
+    word_.store(failed, std::memory_order_release);  // W3 release: pairs with W4
     parker->unpark();
   }
 
@@ -133,9 +151,11 @@ class wait_context {
     bool deadline_passed = false;
     for (;;) {
       const std::uint64_t w = word_.load(std::memory_order_acquire);  // W4 acquire: pairs with W3
-      switch (w & 3) {
-        case done: return {wait_result::status::done, unsigned(w >> 3), (w & closed_bit) != 0};
+      switch (w & 7) {
+        case done: return {wait_result::status::done, unsigned(w >> 4), (w & closed_bit) != 0};
         case cancelled: return {wait_result::status::cancelled, 0, false};
+        case retrying: return {wait_result::status::retry, 0, false};
+        case failed: return {wait_result::status::failed, 0, false, error_};
         case claimed: parker_->park(reason); continue;  // the completer unparks after W3
         default: break;                                 // waiting
       }
@@ -155,13 +175,15 @@ class wait_context {
   }
 
   // is_waiting() is a relaxed peek (W5): a hint that a completer could still claim this context.
-  bool is_waiting() const noexcept { return (word_.load(std::memory_order_relaxed) & 3) == waiting; }
+  bool is_waiting() const noexcept { return (word_.load(std::memory_order_relaxed) & 7) == waiting; }
 
  private:
-  static constexpr std::uint64_t waiting = 0, cancelled = 1, claimed = 2, done = 3, closed_bit = 4;
+  static constexpr std::uint64_t waiting = 0, cancelled = 1, claimed = 2, done = 3, retrying = 4, failed = 5,
+                                 closed_bit = 8;
 
   typename Env::template atomic<std::uint64_t> word_{waiting};
   typename Env::parker* const parker_;
+  std::exception_ptr error_{};  // written before FAILED (W3), read after it (W4)
 };
 
 template <class Env>
@@ -203,23 +225,6 @@ class waiter_queue {
   void push(waiter<Env>& w) noexcept {
     lock_.lock();
     push_locked(w);
-    lock_.unlock();
-  }
-
-  // push_front() puts `w` back at the head: a completer returns a waiter it claimed but could not
-  // serve (after unclaim()), so the waiter keeps its place in line.
-  void push_front(waiter<Env>& w) noexcept {
-    lock_.lock();
-    waiter<Env>* const head = head_.load();
-    w.prev_.store(nullptr);
-    w.next_.store(head);
-    w.linked_.store(true);
-    if (head == nullptr) {
-      tail_.store(&w);
-    } else {
-      head->prev_.store(&w);
-    }
-    head_.store(&w);
     lock_.unlock();
   }
 

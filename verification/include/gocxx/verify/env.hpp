@@ -57,6 +57,10 @@ struct env {
     detail::futex_wake(word.ref(), word.raw(), 4, count, &word, loc);
   }
 
+  // random_below(n): a choice in [0, n) the checker explores (select's random case order), so
+  // every order is reachable and every run replays from its token.
+  static unsigned random_below(unsigned n) noexcept { return detail::choose_value(n); }
+
   // create/destroy: tracked allocation.
   template <class T, class... A>
   static T* create(A&&... args) {

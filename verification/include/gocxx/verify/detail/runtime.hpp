@@ -54,6 +54,8 @@ void* allocate(std::size_t size, std::size_t align, const char* type, const std:
 // begin_free() says whether the object may be destroyed (false: double or foreign free, reported).
 bool begin_free(void* p, const std::source_location& loc) noexcept;
 void end_free(void* p) noexcept;
+// choose_value() returns a number in [0, n) that the checker explores as a choice (0 outside a check).
+unsigned choose_value(unsigned n) noexcept;
 // The running model thread's parker (a basic_parker<verify::env>), alive for the whole execution.
 void* current_parker() noexcept;
 

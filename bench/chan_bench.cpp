@@ -1,12 +1,14 @@
-// Channel workloads run on gocxx's peers (bench/README.md: "Channel workloads").
+// Channel workloads on gocxx and its peers (bench/README.md: "Channel workloads").
 //
-// Every benchmark is named WORKLOAD/PEER; gocxx's own rows come from its channel benchmark and the
-// Go rows from bench/go, and bench/compare puts them side by side. The workloads:
+// Every benchmark is named WORKLOAD/PEER; gocxx runs through exactly the same harness as each C++
+// peer, the Go rows come from bench/go, and bench/compare puts them side by side. The workloads:
 //   buffered_spsc        capacity 1024, 1 producer thread + 1 consumer thread; time per item
 //   buffered_2p2c        capacity 1024, 2 producer threads + 2 consumer threads; time per item
 //   unbuffered_pingpong  a value goes A->B on one channel and back B->A on another; time per round trip
 //   try_uncontended      try_send then try_recv on one thread, capacity 1024; time per pair
-// (select2_ready has no row here: none of these peers has a select.)
+//   select2_ready        select over two always-ready channels + a send back; gocxx and Go only
+// gocxx rows: `gocxx` (make_chan: the lock-free ring, and the locked rendezvous for capacity 0) and
+// `gocxx_reference` (make_reference_chan: Go's hchan design, one lock).
 //
 // Blocking peers (mutex_condvar, boost_fiber, tbb) sleep on full/empty. Spinning peers: atomic_queue
 // spins in its own push/pop (pause, no yield); libcds is retried by spin_until, which pauses and
@@ -29,6 +31,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gocxx/chan.hpp>
+#include <gocxx/select.hpp>
 
 #include <atomic_queue/atomic_queue.h>
 #include <boost/fiber/buffered_channel.hpp>
@@ -65,6 +70,27 @@ inline void spin_until(F&& attempt) {
 // ---- peers: each has send/recv (block or spin) and try_send/try_recv ---------------------------
 // The constructor takes the capacity; capacity 0 asks for a rendezvous channel where the peer has
 // one, else its smallest capacity (at most one item is ever in flight in the ping-pong).
+
+// gocxx: make_chan (Reference = false) or make_reference_chan (true). Blocks like Go.
+template <bool Reference>
+class gocxx_chan {
+ public:
+  explicit gocxx_chan(std::size_t capacity)
+      : ch_(Reference ? gocxx::make_reference_chan<item>(capacity) : gocxx::make_chan<item>(capacity)) {}
+  void send(item v) { ch_.send(v); }
+  item recv() { return *ch_.recv(); }
+  bool try_send(item v) { return ch_.try_send(v); }
+  bool try_recv(item& v) {
+    std::optional<item> got;
+    if (ch_.try_recv(got) != gocxx::recv_state::value) return false;
+    v = *got;
+    return true;
+  }
+  gocxx::chan<item>& raw() { return ch_; }
+
+ private:
+  gocxx::chan<item> ch_;
+};
 
 // A bounded ring (std::deque) under one std::mutex, with a condition variable per direction.
 class mutex_condvar {
@@ -357,6 +383,32 @@ void try_uncontended(benchmark::State& state) {
   verify(state, t, next - 1);
 }
 
+// select2_ready (gocxx only among the C++ peers): two buffered channels that always hold items; a
+// select receives from either, then sends the value back to its channel. Both cases must be chosen.
+void select2_ready_gocxx(benchmark::State& state) {
+  auto a = gocxx::make_chan<item>(kCapacity), c = gocxx::make_chan<item>(kCapacity);
+  for (std::size_t i = 0; i < kCapacity / 2; ++i) {
+    a.send(1);
+    c.send(1);
+  }
+  std::uint64_t from_a = 0, from_c = 0, n = 0;
+  for (auto _ : state) {
+    gocxx::select(gocxx::case_recv(a,
+                                   [&](std::optional<item> v) {
+                                     from_a += *v;
+                                     a.send(*v);
+                                   }),
+                  gocxx::case_recv(c, [&](std::optional<item> v) {
+                    from_c += *v;
+                    c.send(*v);
+                  }));
+    ++n;
+  }
+  if (from_a + from_c != n || (n >= 100 && (from_a == 0 || from_c == 0))) {
+    state.SkipWithError("select: lost values, or a case was never chosen");
+  }
+}
+
 }  // namespace
 
 // Names are workload/peer: bench/compare groups by workload and divides by the gocxx row.
@@ -366,6 +418,9 @@ void try_uncontended(benchmark::State& state) {
   BENCHMARK(unbuffered_pingpong<pingpong_chan>)->Name("unbuffered_pingpong/" peer)->UseRealTime(); \
   BENCHMARK(try_uncontended<chan>)->Name("try_uncontended/" peer)->UseRealTime()
 
+CHAN_PEER("gocxx", gocxx_chan<false>, gocxx_chan<false>);
+CHAN_PEER("gocxx_reference", gocxx_chan<true>, gocxx_chan<true>);
+BENCHMARK(select2_ready_gocxx)->Name("select2_ready/gocxx")->UseRealTime();
 CHAN_PEER("mutex_condvar", mutex_condvar, mutex_condvar);
 CHAN_PEER("boost_fiber", boost_fiber, boost_fiber_unbuffered);
 CHAN_PEER("moodycamel", moodycamel_q, moodycamel_q);
