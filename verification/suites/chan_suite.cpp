@@ -28,6 +28,13 @@ namespace v = gocxx::verify;
 using env = v::env;
 using ch_t = gocxx::basic_chan<int, env>;
 
+// Blocking operations retry the fast path with backoff before they queue; each retry is the same
+// code again, so one step keeps that path explored while leaving the queuing paths reachable.
+const bool short_patience = [] {
+  gocxx::detail::chan_core<env>::patience_steps.store(1);
+  return true;
+}();
+
 ch_t make(std::size_t cap, bool reference = false) { return gocxx::make_basic_chan<int, env>(cap, reference); }
 
 bool send_or_panic(ch_t& ch, int value) {

@@ -99,7 +99,7 @@ select_outcome select_run(select_slot<Env>* cases, std::size_t n, std::size_t* o
     for (std::size_t k = 0; k < n; ++k) {
       select_slot<Env>& c = cases[order[k]];
       if (c.core == nullptr) continue;
-      chan_status s = c.core->fast_op(c.dir, c.slot);
+      chan_status s = c.core->fast_op(c.dir, c.slot, /*patient=*/false);
       if (s == chan_status::would_block) {
         c.core->lock();
         try {

@@ -16,7 +16,10 @@
 //   tail_ = ticket << 2 | CLOSED (bit 1) | SENDERS_WAITING (bit 0)
 //   head_ = ticket << 1 | RECEIVERS_WAITING (bit 0)
 // A fast send fails over to the lock when tail_ carries either bit; a fast receive when head_
-// carries RECEIVERS_WAITING. The bits change only under the lock.
+// carries RECEIVERS_WAITING. The same two facts are mirrored in `waiting_`, a word on its own cache
+// line that the fast paths read after each operation to learn whether the other side has waiters
+// (reading the other side's counter instead would cost a cache miss per item). All the bits change
+// only under the lock, together.
 //
 // INVARIANTS
 //   INV-1 Ticket t owns slot t % cap for one lap: only the producer holding ticket t writes the
@@ -25,15 +28,16 @@
 //   INV-2 While SENDERS_WAITING is set, only holders of the lock push; while RECEIVERS_WAITING is
 //         set, only holders of the lock pop. (A fast operation whose CAS raced the setting of a bit
 //         fails: the bit is part of the CAS'd word.)
-//   INV-3 Under the lock, a non-empty send queue has SENDERS_WAITING set and a non-empty receive
-//         queue has RECEIVERS_WAITING set; finish_locked() clears a bit only when its queue is empty.
+//   INV-3 Under the lock, a non-empty send queue has SENDERS_WAITING set (in tail_ and waiting_)
+//         and a non-empty receive queue has RECEIVERS_WAITING set (in head_ and waiting_);
+//         finish_locked() clears a bit only when its queue is empty.
 //   INV-4 FIFO: a value leaves the ring in ticket order; a queued receiver is served before any
 //         later receiver (fast receivers step aside, INV-2) and buffered values go to queued
 //         receivers in order (drain); a queued sender's value enters the ring only through refill,
 //         in queue order, so no later sender overtakes it.
 //   INV-5 No lost wake-up (Dekker through seq_cst fences): a thread that is about to queue sets its
-//         bit, issues F2, and checks the ring once more; a fast operation that made the ring change
-//         issues F1 after it and then reads the bit. By the fence rule of C++20 [atomics.order], one
+//         bits, issues F2, and checks the ring once more; a fast operation that made the ring change
+//         issues F1 after it and then reads waiting_. By the fence rule of C++20 [atomics.order], one
 //         of the two sees the other: the queuing thread finds the value/room, or the fast thread
 //         finds the bit and takes the lock to serve the queue.
 //   INV-6 Close sets CLOSED under the lock, waits for sends that already hold a ticket to land,
@@ -56,10 +60,12 @@
 //   R4 pop:  slot.stamp.store(2(t + cap), release)  pairs with R1.
 //   R5 pop:  slot.stamp.load(acquire)  pairs with R3.
 //   R6 pop:  head_.compare_exchange_weak(h, h + 2, relaxed): as R2.
-//   R7 bit set/clear: fetch_or/fetch_and on tail_/head_, relaxed, under the lock: the lock orders
-//      them with other lock holders; F2 orders them with fast paths.
+//   R7 bit set/clear: fetch_or/fetch_and on tail_/head_/waiting_, relaxed, under the lock: the lock
+//      orders them with other lock holders; F2 orders them with fast paths.
 //   R8 bit reads on the fast paths, relaxed: a stale "no bit" read is caught by R2/R6's CAS (the
 //      word changed) or by the Dekker pair F1/F2.
+//   R10 close's wait for in-flight sends, relaxed: it only waits; the drain that follows reads the
+//      same stamps with R5.
 //   R9 in-flight checks (INV-7) read the other side's ticket counter relaxed: a caller that knows
 //      an operation completed is ordered after its CAS by happens-before, and coherence then
 //      forbids reading an older counter; a stale read only means that operation had not completed.
@@ -111,10 +117,16 @@ class buffered_ring final : public chan_core<Env> {
   }
 
   // --- fast paths ---------------------------------------------------------------------------------
-  chan_status fast_send(T& value) noexcept {
-    if (push(value, /*respect_bits=*/true) != push_result::ok) return chan_status::would_block;
+  chan_status fast_send(T& value, bool patient) noexcept {
+    for (unsigned step = 0;; ++step) {
+      // A patient attempt may report "full" inexactly (INV-7): it retries anyway, and the locked
+      // path decides exactly. Try-operations (not patient) are exact.
+      const push_result r = push(value, /*respect_bits=*/true, /*exact=*/!patient);
+      if (r == push_result::ok) break;
+      if (r == push_result::step_aside || !patient || !backoff(step)) return chan_status::would_block;
+    }
     Env::fence(std::memory_order_seq_cst);  // F1: pairs with F2 of a receiver about to queue
-    if (head_.load(std::memory_order_relaxed) & receivers_waiting) {  // R8
+    if (waiting_.load(std::memory_order_relaxed) & waiting_receivers) {  // R8
       lock_.lock();
       drain_to_receivers();
       finish_locked();
@@ -123,10 +135,16 @@ class buffered_ring final : public chan_core<Env> {
     return chan_status::ok;
   }
 
-  chan_status fast_recv(std::optional<T>& out) noexcept {
-    if (!pop(out, /*respect_bits=*/true)) return chan_status::would_block;
+  chan_status fast_recv(std::optional<T>& out, bool patient) noexcept {
+    for (unsigned step = 0;; ++step) {
+      if (pop(out, /*respect_bits=*/true, /*exact=*/!patient)) break;
+      // A queued receiver (the bit) means waiting in line, not spinning.
+      if (!patient || (head_.load(std::memory_order_relaxed) & head_receivers_bit) || !backoff(step)) {
+        return chan_status::would_block;
+      }
+    }
     Env::fence(std::memory_order_seq_cst);  // F1: pairs with F2 of a sender about to queue
-    if (tail_.load(std::memory_order_relaxed) & senders_waiting) {  // R8
+    if (waiting_.load(std::memory_order_relaxed) & waiting_senders) {  // R8
       lock_.lock();
       refill_from_senders();
       finish_locked();
@@ -140,26 +158,37 @@ class buffered_ring final : public chan_core<Env> {
   void unlock() noexcept override { lock_.unlock(); }
 
   void prepare_locked(chan_dir dir) noexcept override {
-    if (dir == chan_dir::send) {
-      tail_.fetch_or(senders_waiting, std::memory_order_relaxed);  // R7
-    } else {
-      head_.fetch_or(receivers_waiting, std::memory_order_relaxed);  // R7
+    const std::uint32_t bit = dir == chan_dir::send ? waiting_senders : waiting_receivers;
+    if ((waiting_.load(std::memory_order_relaxed) & bit) == 0) {
+      waiting_.fetch_or(bit, std::memory_order_relaxed);  // R7
+      if (dir == chan_dir::send) {
+        tail_.fetch_or(tail_senders_bit, std::memory_order_relaxed);  // R7
+      } else {
+        head_.fetch_or(head_receivers_bit, std::memory_order_relaxed);  // R7
+      }
     }
     Env::fence(std::memory_order_seq_cst);  // F2: pairs with F1 of fast paths
   }
 
   void finish_locked() noexcept override {
-    if (sendq_.empty()) tail_.fetch_and(~senders_waiting, std::memory_order_relaxed);    // R7 (INV-3)
-    if (recvq_.empty()) head_.fetch_and(~receivers_waiting, std::memory_order_relaxed);  // R7 (INV-3)
+    const std::uint32_t w = waiting_.load(std::memory_order_relaxed);
+    if ((w & waiting_senders) && sendq_.empty()) {
+      tail_.fetch_and(~tail_senders_bit, std::memory_order_relaxed);  // R7 (INV-3)
+      waiting_.fetch_and(~waiting_senders, std::memory_order_relaxed);  // R7
+    }
+    if ((w & waiting_receivers) && recvq_.empty()) {
+      head_.fetch_and(~head_receivers_bit, std::memory_order_relaxed);  // R7 (INV-3)
+      waiting_.fetch_and(~waiting_receivers, std::memory_order_relaxed);  // R7
+    }
   }
 
   chan_status locked_op(chan_dir dir, void* slot) override {
     return dir == chan_dir::send ? locked_send(*static_cast<T*>(slot))
                                  : locked_recv(*static_cast<std::optional<T>*>(slot));
   }
-  chan_status fast_op(chan_dir dir, void* slot) noexcept override {
-    return dir == chan_dir::send ? fast_send(*static_cast<T*>(slot))
-                                 : fast_recv(*static_cast<std::optional<T>*>(slot));
+  chan_status fast_op(chan_dir dir, void* slot, bool patient) noexcept override {
+    return dir == chan_dir::send ? fast_send(*static_cast<T*>(slot), patient)
+                                 : fast_recv(*static_cast<std::optional<T>*>(slot), patient);
   }
 
   waiter_queue<Env>& queue(chan_dir dir) noexcept override { return dir == chan_dir::send ? sendq_ : recvq_; }
@@ -201,7 +230,8 @@ class buffered_ring final : public chan_core<Env> {
     // Sends that took their ticket before CLOSED happened before close: let them land (INV-7).
     const std::uint64_t tail = tail_.load(std::memory_order_relaxed) >> 2;
     for (std::uint64_t t = head_.load(std::memory_order_relaxed) >> 1; t < tail; ++t) {
-      while (slots_[t % capacity_].stamp.load(std::memory_order_acquire) == 2 * t) Env::spin_hint();  // R5
+      // R10 relaxed: only waits; drain_to_receivers() below re-reads the stamp with R5 (acquire).
+      while (slots_[t % capacity_].stamp.load(std::memory_order_relaxed) == 2 * t) Env::spin_hint();
     }
     drain_to_receivers();  // INV-6: buffered values first
     auto fail = [](waiter<Env>& w) {
@@ -222,7 +252,10 @@ class buffered_ring final : public chan_core<Env> {
   std::size_t capacity() const noexcept override { return capacity_; }
 
  private:
-  static constexpr std::uint64_t senders_waiting = 1, closed_bit = 2, receivers_waiting = 1;
+  // In tail_: bit 0 senders waiting, bit 1 closed; in head_: bit 0 receivers waiting; in waiting_:
+  // bit 0 senders, bit 1 receivers.
+  static constexpr std::uint64_t tail_senders_bit = 1, closed_bit = 2, head_receivers_bit = 1;
+  static constexpr std::uint32_t waiting_senders = 1, waiting_receivers = 2;
   static constexpr std::uint64_t tail_one = 4, head_one = 2;
 
   struct alignas(64) ring_slot {
@@ -232,11 +265,11 @@ class buffered_ring final : public chan_core<Env> {
 
   enum class push_result { ok, full, step_aside };
 
-  push_result push(T& value, bool respect_bits) noexcept {
+  push_result push(T& value, bool respect_bits, bool exact = true) noexcept {
     std::uint64_t t = tail_.load(std::memory_order_relaxed);
     for (;;) {
       if (t & closed_bit) return push_result::step_aside;
-      if (respect_bits && (t & senders_waiting)) return push_result::step_aside;
+      if (respect_bits && (t & tail_senders_bit)) return push_result::step_aside;
       const std::uint64_t ticket = t >> 2;
       ring_slot& s = slots_[ticket % capacity_];
       const std::uint64_t stamp = s.stamp.load(std::memory_order_acquire);  // R1 acquire: pairs with R4
@@ -254,7 +287,7 @@ class buffered_ring final : public chan_core<Env> {
         }
         // Full only if nobody is emptying that slot: a consumer that took ticket - cap but has not
         // stamped yet will free it in a few steps (INV-7).
-        if ((head_.load(std::memory_order_relaxed) >> 1) + capacity_ <= ticket) return push_result::full;
+        if (!exact || (head_.load(std::memory_order_relaxed) >> 1) + capacity_ <= ticket) return push_result::full;
         Env::spin_hint();
         t = tail_.load(std::memory_order_relaxed);
       } else {
@@ -263,10 +296,10 @@ class buffered_ring final : public chan_core<Env> {
     }
   }
 
-  bool pop(std::optional<T>& out, bool respect_bits) noexcept {
+  bool pop(std::optional<T>& out, bool respect_bits, bool exact = true) noexcept {
     std::uint64_t h = head_.load(std::memory_order_relaxed);
     for (;;) {
-      if (respect_bits && (h & receivers_waiting)) return false;
+      if (respect_bits && (h & head_receivers_bit)) return false;
       const std::uint64_t ticket = h >> 1;
       ring_slot& s = slots_[ticket % capacity_];
       const std::uint64_t stamp = s.stamp.load(std::memory_order_acquire);  // R5 acquire: pairs with R3
@@ -287,13 +320,27 @@ class buffered_ring final : public chan_core<Env> {
         }
         // Empty only if no producer holds this ticket: one that took it but has not stamped yet
         // will land its value in a few steps (INV-7).
-        if ((tail_.load(std::memory_order_relaxed) >> 2) <= ticket) return false;
+        if (!exact || (tail_.load(std::memory_order_relaxed) >> 2) <= ticket) return false;
         Env::spin_hint();
         h = head_.load(std::memory_order_relaxed);
       } else {
         h = head_.load(std::memory_order_relaxed);  // another consumer took this ticket
       }
     }
+  }
+
+  // backoff() waits a little before a blocking operation retries its fast path: 2^step pauses for
+  // the first steps, then a yield, false once the budget (about 127 pauses and 4 yields, a few
+  // microseconds) is spent. A full or empty ring with an active partner usually changes within
+  // that time, and a parked thread costs tens of microseconds to wake (crossbeam's Backoff).
+  static bool backoff(unsigned step) noexcept {
+    if (step >= chan_core<Env>::patience_steps.load(std::memory_order_relaxed)) return false;
+    if (step <= 6) {
+      for (unsigned i = 0; i < (1u << step); ++i) Env::spin_hint();
+      return true;
+    }
+    Env::yield();
+    return true;
   }
 
   // head_ready()/tail_free(): is the next pop/push possible? Under the lock with the matching bit
@@ -309,7 +356,7 @@ class buffered_ring final : public chan_core<Env> {
 
   // Under the lock: hand buffered values to queued receivers, oldest first, while both exist.
   void drain_to_receivers() noexcept {
-    while ((head_.load(std::memory_order_relaxed) & receivers_waiting) && head_ready()) {
+    while ((head_.load(std::memory_order_relaxed) & head_receivers_bit) && head_ready()) {
       waiter<Env>* w = recvq_.claim_front();
       if (w == nullptr) return;
       [[maybe_unused]] const bool popped = pop(*static_cast<std::optional<T>*>(w->slot()), false);
@@ -319,7 +366,7 @@ class buffered_ring final : public chan_core<Env> {
 
   // Under the lock: move queued senders' values into freed slots, oldest first, while both exist.
   void refill_from_senders() noexcept {
-    while ((tail_.load(std::memory_order_relaxed) & senders_waiting) && tail_free()) {
+    while ((tail_.load(std::memory_order_relaxed) & tail_senders_bit) && tail_free()) {
       waiter<Env>* w = sendq_.claim_front();
       if (w == nullptr) return;
       [[maybe_unused]] const push_result pushed = push(*static_cast<T*>(w->slot()), false);
@@ -331,6 +378,10 @@ class buffered_ring final : public chan_core<Env> {
   std::unique_ptr<ring_slot[]> slots_;
   alignas(64) typename Env::template atomic<std::uint64_t> tail_{0};
   alignas(64) typename Env::template atomic<std::uint64_t> head_{0};
+  // waiting_ mirrors the two waiting bits on a line of its own: fast paths read it after every
+  // operation (F1), and it changes only when somebody queues or the last waiter leaves, so the
+  // read stays a cache hit instead of a miss on the other side's counter.
+  alignas(64) typename Env::template atomic<std::uint32_t> waiting_{0};
   alignas(64) spin_lock<Env> lock_;
   waiter_queue<Env> recvq_, sendq_;
 };

@@ -60,8 +60,10 @@ class chan_core {
   virtual ~chan_core() = default;
 
   // --- what a flavor implements ------------------------------------------------------------------
-  // fast_op() tries without the lock; would_block sends the caller to the locked path.
-  virtual chan_status fast_op(chan_dir dir, void* slot) noexcept = 0;
+  // fast_op() tries without the lock; would_block sends the caller to the locked path. With
+  // `patient`, a flavor may back off and retry for a few microseconds first (a blocking operation
+  // about to park); try-operations and select's polling pass are never patient.
+  virtual chan_status fast_op(chan_dir dir, void* slot, bool patient) noexcept = 0;
   virtual void lock() noexcept = 0;
   virtual void unlock() noexcept = 0;
   // prepare_locked() makes fast paths in direction `dir` step aside before the final check (INV-2).
@@ -81,7 +83,7 @@ class chan_core {
   // closed: the channel is closed (a send then panics, a receive returns empty).
   chan_status op(chan_dir dir, void* slot, time_point deadline) {
     for (;;) {
-      if (const chan_status s = fast_op(dir, slot); s != chan_status::would_block) return s;
+      if (const chan_status s = fast_op(dir, slot, deadline != no_wait); s != chan_status::would_block) return s;
       lock();
       prepare_locked(dir);
       chan_status s;
@@ -113,6 +115,12 @@ class chan_core {
       // retry: a completer could not move a value into our slot; start over
     }
   }
+
+  // How many backoff steps a blocking operation retries the fast path before it queues (flavors
+  // with a fast path; see buffered_ring.hpp backoff()). The model-checking suites lower it: the
+  // retries are the same fast path again, and a short budget lets the search reach the queuing
+  // paths. Relaxed: a tuning knob, read once per step.
+  static inline std::atomic<unsigned> patience_steps{11};
 
   // Reference count of the shared state (C1, C2 above).
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }               // C1 relaxed

@@ -76,7 +76,7 @@ class locked_chan final : public chan_core<Env> {
     return dir == chan_dir::send ? locked_send(*static_cast<T*>(slot))
                                  : locked_recv(*static_cast<std::optional<T>*>(slot));
   }
-  chan_status fast_op(chan_dir dir, void* slot) noexcept override {
+  chan_status fast_op(chan_dir dir, void* slot, bool) noexcept override {
     return dir == chan_dir::send ? fast_send(*static_cast<T*>(slot))
                                  : fast_recv(*static_cast<std::optional<T>*>(slot));
   }
