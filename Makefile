@@ -1,6 +1,6 @@
 # gocxx: a thin front over the CMake presets. Every target installs the Debian packages it needs
 # first (scripts/deps.sh holds the one list).
-.PHONY: all deps build test demo asan tsan verify release bench format clean
+.PHONY: all deps build test demo asan tsan verify fuzz release bench format clean
 
 PRESET ?= default
 CTEST_J ?= 2
@@ -45,6 +45,17 @@ tsan:
 # "N passed, M failed".
 verify: build
 	$(BUILD)/verification/gocxx-verify
+
+# Coverage-guided fuzzing (clang + libFuzzer + ASan/UBSan) for FUZZ_SECONDS per harness; new
+# inputs go to build/fuzz/corpus (copy the interesting ones into fuzz/corpus/<harness>/).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/deps.sh core fuzz
+	cmake --preset fuzz
+	cmake --build --preset fuzz --target chan_fuzz
+	mkdir -p build/fuzz/corpus/chan_fuzz
+	build/fuzz/fuzz/chan_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=256 -print_final_stats=1 \
+	  build/fuzz/corpus/chan_fuzz fuzz/corpus/chan_fuzz
 
 release: deps
 	cmake --preset release

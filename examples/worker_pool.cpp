@@ -8,9 +8,11 @@
 //
 // Go constructs: a buffered channel as a work queue, close() to tell the workers no more work is
 // coming, and `task, ok := <-tasks` to see the channel closed and drained. Workers are std::threads
-// here (goroutines once the runtime lands); the Go program's random sleeps become a short spin of
-// work so the example runs fast.
+// here (goroutines once the runtime lands); the Go program's random 0-100 ms of "work" is scaled to
+// 0-10 ms so the example runs fast.
 #include <atomic>
+#include <chrono>
+#include <random>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -31,8 +33,8 @@ void worker(gocxx::recv_chan<std::string> tasks, int id) {
       return;
     }
     std::printf("Worker: %d : Started %s\n", id, task->c_str());
-    volatile unsigned spin = 0;
-    for (unsigned i = 0; i < 100000; ++i) spin = spin + i;  // "work"
+    thread_local std::mt19937 rng(std::random_device{}());
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 10));  // time.Sleep(rand): "work"
     std::printf("Worker: %d : Completed %s\n", id, task->c_str());
     completed.fetch_add(1);
   }

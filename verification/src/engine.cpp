@@ -29,6 +29,12 @@
 //         determines the execution (that sequence is the replay token).
 //   INV-3 After a failure the failing thread never runs again: its stack is abandoned, never
 //         unwound (noexcept frames of the primitives must not see an exception).
+//
+// SLEEP SETS (exhaustive, options.sleep_sets, off by default): every scheduling point first records
+// the thread's next operation (set_pending); a thread explored at a node sleeps in the node's later
+// branches until a dependent operation runs (dependent()); when all enabled threads sleep, the
+// execution is cut. The trail stores only the non-sleeping options; the token still stores the
+// index among all enabled threads, so replays do not depend on the reduction.
 #include <algorithm>
 #include <array>
 #include <boost/context/detail/fcontext.hpp>
@@ -138,6 +144,14 @@ struct sc_fence {
 
 enum class status : std::uint8_t { runnable, blocked, finished };
 
+// The next operation of a thread, as far as partial-order reduction needs it (see "sleep sets").
+enum class op_kind : std::uint8_t { none, read, write, fence, spin, global };
+struct pending_op {
+  const void* addr = nullptr;
+  op_kind kind = op_kind::global;  // unknown: dependent with everything
+  bool sc = false;
+};
+
 struct model_thread {
   ctx::fcontext_t fc = nullptr;
   std::unique_ptr<char[]> stack;
@@ -162,6 +176,7 @@ struct model_thread {
   std::uint32_t blocked_on = 0;
   futex_result wake = futex_result::woken;
   unsigned priority = 0;  // pct
+  pending_op pending;     // the operation it will perform when next scheduled
 };
 
 enum class ev : std::uint8_t {
@@ -307,6 +322,9 @@ class checker {
     n_ = t.threads;
     main_ = n_;
     opts_.history = std::clamp(opts_.history, 1u, max_history);
+    // Sleep sets need every step's effect to be captured by its pending operation; invariant()
+    // observes the states between steps, which the reduction does not preserve.
+    por_ = opts_.strat == strategy::exhaustive && opts_.sleep_sets && t.invariant == nullptr;
     cell_points_ = opts_.cell_points >= 0 ? opts_.cell_points != 0
                                           : (opts_.strat == strategy::random || opts_.strat == strategy::pct);
     for (unsigned i = 0; i < n_; ++i) th_[i].stack = std::make_unique<char[]>(stack_size);
@@ -404,6 +422,12 @@ class checker {
       }
     }
   }
+  // Sleep sets: record the running thread's next operation before its scheduling point.
+  void set_pending(op_kind kind, const void* addr, bool sc) {
+    if (cur_ == main_) return;
+    th_[cur_].pending = pending_op{addr, kind, sc};
+  }
+  static bool dependent(const pending_op& a, const pending_op& b);
   std::uint32_t append_store(location& L, std::uint64_t value, const vclock& sync, bool sc);
   std::uint32_t choose_read(location& L, bool sc);
   bool excluded(const store_entry& e, bool sc, const sc_fence* xmax) const;
@@ -446,6 +470,13 @@ class checker {
   unsigned idle_turns_ = 0, idle_last_ = 0;
   static constexpr unsigned idle_limit = 300;  // > spin_lock's 64 spin rounds per waiter, times threads
   unsigned preemptions_ = 0;
+  // sleep sets (exhaustive only): threads whose next operation need not run now, because an
+  // equivalent execution that runs it here was already explored
+  bool por_ = false;
+  unsigned sleep_ = 0;           // bit per thread
+  unsigned explored_here_ = 0;   // the siblings explored before the chosen thread at this node
+  bool wipe_sleep_ = false;      // the running transition destroyed or created something: clear sleep_
+  bool pruned_ = false;          // this execution ended because every enabled thread was asleep
   ctx::fcontext_t main_fc_ = nullptr;
   std::array<model_thread, max_slots> th_;
   std::array<std::optional<env::parker>, max_slots> parkers_;
@@ -583,6 +614,9 @@ location* checker::resolve(object_ref& ref, loc_kind kind, std::uint64_t raw, un
 void checker::atomic_init(object_ref& ref, std::uint64_t value, unsigned size, const void* addr,
                           const std::source_location& loc) {
   const std::uint32_t id = add_location(ref, loc_kind::atomic, size, addr, loc);
+  for (unsigned t = 0; t < n_; ++t) {
+    if (th_[t].pending.addr == addr) wipe_sleep_ = true;  // a new atomic where another thread points
+  }
   location& L = locs_[id];
   const std::uint32_t clock = tick();
   L.count = 1;
@@ -615,6 +649,7 @@ void checker::atomic_destroy(object_ref& ref, const void* addr) {
   }
   L.alive = false;
   L.freed_tid = static_cast<std::uint8_t>(cur_);
+  wipe_sleep_ = true;
 }
 
 std::uint32_t checker::append_store(location& L, std::uint64_t value, const vclock& sync, bool sc) {
@@ -705,6 +740,8 @@ std::uint64_t checker::atomic_op(object_ref& ref, std::uint64_t& raw, unsigned s
     raw = apply(old);
     return old;
   }
+  set_pending(op == rmw_op::load ? op_kind::read : op_kind::write, addr,
+              order == std::memory_order_seq_cst || forder == std::memory_order_seq_cst);
   yield_point();
   location* Lp = resolve(ref, loc_kind::atomic, raw, size, addr);
   if (Lp == nullptr) return op == rmw_op::load ? raw : 0;
@@ -822,6 +859,7 @@ std::uint64_t checker::atomic_op(object_ref& ref, std::uint64_t& raw, unsigned s
 futex_result checker::futex_wait(object_ref& ref, std::uint64_t& raw, unsigned size, std::uint64_t expected,
                                  bool timed, const void* addr, const std::source_location& loc) {
   if (!checked()) return raw == expected ? futex_result::interrupted : futex_result::value_changed;
+  set_pending(op_kind::write, addr, false);  // also its timeout or wake-up while blocked
   yield_point();
   location* L = resolve(ref, loc_kind::atomic, raw, size, addr);
   if (L == nullptr) return futex_result::value_changed;
@@ -848,6 +886,7 @@ futex_result checker::futex_wait(object_ref& ref, std::uint64_t& raw, unsigned s
 void checker::futex_wake(object_ref& ref, std::uint64_t& raw, unsigned size, int count, const void* addr,
                          const std::source_location& loc) {
   if (!checked()) return;
+  set_pending(op_kind::write, addr, false);
   yield_point();
   location* L = resolve(ref, loc_kind::atomic, raw, size, addr);
   if (L == nullptr) return;
@@ -880,6 +919,7 @@ void checker::cell_destroy(object_ref& ref, const void* addr) {
   location& L = locs_[ref.id];
   if (!L.alive || L.addr != addr) return;
   cell_access(ref, addr, true, false, 0, std::source_location());
+  wipe_sleep_ = true;
   L.alive = false;
   L.freed_tid = static_cast<std::uint8_t>(cur_);
 }
@@ -887,7 +927,10 @@ void checker::cell_destroy(object_ref& ref, const void* addr) {
 void checker::cell_access(object_ref& ref, const void* addr, bool write, bool has_value, std::uint64_t value,
                           const std::source_location& loc) {
   if (!checked()) return;
-  if (cell_points_) yield_point();
+  if (cell_points_) {
+    set_pending(write ? op_kind::write : op_kind::read, addr, false);
+    yield_point();
+  }
   location* Lp = resolve(ref, loc_kind::cell, 0, 0, addr);
   if (Lp == nullptr) return;
   location& L = *Lp;
@@ -923,6 +966,7 @@ void checker::cell_access(object_ref& ref, const void* addr, bool write, bool ha
 // --- fences, spinning --------------------------------------------------------------------------------------
 void checker::fence(std::memory_order order, const std::source_location& loc) {
   if (!checked()) return;
+  set_pending(op_kind::fence, nullptr, order == std::memory_order_seq_cst);
   yield_point();
   model_thread& me = th_[cur_];
   const std::uint32_t clock = tick();
@@ -936,6 +980,7 @@ void checker::fence(std::memory_order order, const std::source_location& loc) {
 
 void checker::spin(bool is_yield, const std::source_location& loc) {
   if (!checked()) return;
+  set_pending(op_kind::spin, nullptr, false);
   yield_point();
   tick();
   // Spinning disables the thread until another one writes, unless it saw a stale value since its
@@ -960,6 +1005,7 @@ void* checker::allocate(std::size_t size, std::size_t align, const char* type, c
   (void)align;  // blocks are 64-byte aligned
   const bool tracked = checked();
   if (tracked) {
+    set_pending(op_kind::global, nullptr, false);
     yield_point();
     tick();
     note_write();
@@ -987,6 +1033,7 @@ void* checker::allocate(std::size_t size, std::size_t align, const char* type, c
 
 bool checker::begin_free(void* p, const std::source_location& loc) {
   if (!checked()) return true;
+  set_pending(op_kind::global, nullptr, false);
   yield_point();
   tick();
   allocation* a = nullptr;
@@ -1014,6 +1061,7 @@ void checker::end_free(void* p) {
   for (std::size_t i = allocs_.size(); i-- > 0;) {
     if (allocs_[i].p == p && allocs_[i].live) {
       allocs_[i].live = false;
+      wipe_sleep_ = true;
       free_list_.emplace_back(allocs_[i].size, p);
       // Destroyed members recorded who freed them; give the site to every dead location inside.
       for (std::uint32_t id = 0; id < locs_used_; ++id) {
@@ -1062,7 +1110,7 @@ unsigned checker::choose(unsigned n) {
 
 unsigned checker::choose_thread(const std::vector<unsigned>& enabled, int current_pos) {
   const unsigned n = static_cast<unsigned>(enabled.size());
-  if (n == 1) return 0;
+  if (n == 1 && !por_) return 0;
   const bool dfs = opts_.strat == strategy::bounded || opts_.strat == strategy::exhaustive;
   if (replaying_ || opts_.strat == strategy::random) return choose(n);
   if (opts_.strat == strategy::pct) {
@@ -1080,6 +1128,37 @@ unsigned checker::choose_thread(const std::vector<unsigned>& enabled, int curren
     return best;
   }
   (void)dfs;
+  if (por_) {
+    // Sleep sets: the same order (running thread first, then index order) without the sleeping
+    // threads. None left: every continuation is equivalent to one already explored (pruned).
+    std::array<unsigned, max_slots> ord{};
+    unsigned m = 0;
+    if (current_pos >= 0 && ((sleep_ >> enabled[static_cast<unsigned>(current_pos)]) & 1u) == 0)
+      ord[m++] = static_cast<unsigned>(current_pos);
+    for (unsigned i = 0; i < n; ++i) {
+      if (static_cast<int>(i) != current_pos && ((sleep_ >> enabled[i]) & 1u) == 0) ord[m++] = i;
+    }
+    if (m == 0) return UINT_MAX;
+    std::uint32_t kk = 0;
+    if (m > 1) {
+      if (depth_ < trail_.size()) {
+        if (trail_[depth_].n != m) {
+          fail(failure::nondeterminism,
+               "the test is not deterministic: a replayed prefix offered a different number of choices",
+               std::source_location());
+          return 0;
+        }
+        kk = trail_[depth_].k;
+      } else {
+        trail_.push_back({0, m});
+      }
+      ++depth_;
+    }
+    explored_here_ = 0;
+    for (unsigned j = 0; j < kk; ++j) explored_here_ |= 1u << enabled[ord[j]];
+    if (n > 1) taken_.push_back(ord[kk]);
+    return ord[kk];
+  }
   // Depth-first: the running thread first (no preemption), then the others in index order.
   unsigned options_n = n;
   if (current_pos >= 0 && opts_.strat == strategy::bounded && preemptions_ >= opts_.preemptions) options_n = 1;
@@ -1111,6 +1190,29 @@ unsigned checker::choose_thread(const std::vector<unsigned>& enabled, int curren
   return pick;
 }
 
+// Two pending operations of different threads are independent when running them in either order
+// reaches the same state (same choices available on the way). When unsure: dependent.
+bool checker::dependent(const pending_op& a, const pending_op& b) {
+  if (a.kind == op_kind::global || b.kind == op_kind::global || a.kind == op_kind::none ||
+      b.kind == op_kind::none)
+    return true;  // allocation, destruction, unknown
+  if (a.kind == op_kind::spin || b.kind == op_kind::spin) {
+    // A spin reads the latest store of the atomics of its turn, and every write re-enables
+    // spinners: dependent with writes; loads, fences and other spins only touch their own thread.
+    const pending_op& o = a.kind == op_kind::spin ? b : a;
+    return o.kind == op_kind::write;
+  }
+  if (a.kind == op_kind::fence || b.kind == op_kind::fence) {
+    // Only seq_cst fences are global (their order in S); acquire/release fences are thread-local.
+    if (a.kind == op_kind::fence && b.kind == op_kind::fence) return a.sc || b.sc;
+    return a.sc && b.sc;
+  }
+  if (a.addr != b.addr) return false;
+  // Same location: two loads commute unless both are seq_cst (a seq_cst load of a newer store
+  // forbids a later seq_cst load from reading an older one).
+  return a.kind == op_kind::write || b.kind == op_kind::write || (a.sc && b.sc);
+}
+
 bool checker::advance() {
   if (replaying_) return false;
   if (opts_.strat == strategy::bounded || opts_.strat == strategy::exhaustive) {
@@ -1140,6 +1242,8 @@ void checker::reset() {
   idle_turns_ = 0;
   idle_last_ = n_ - 1;
   preemptions_ = 0;
+  sleep_ = explored_here_ = 0;
+  wipe_sleep_ = pruned_ = false;
   depth_ = 0;
   replay_at_ = 0;
   last_ = -1;
@@ -1155,6 +1259,7 @@ void checker::reset() {
     t.n_stale_now = t.n_stale_prev = 0;
     t.n_turn = t.n_waits = 0;
     t.turn_dirty = false;
+    t.pending = pending_op{};
   }
   if (!replaying_ && (opts_.strat == strategy::random || opts_.strat == strategy::pct)) {
     rng_.state = opts_.seed * 0xd1342543de82ef95ULL;
@@ -1219,6 +1324,7 @@ bool checker::execute() {
         }
         ++idle_turns_;
         idle_last_ = spinner;
+        sleep_ = 0;
         th_[spinner].spinning = false;
         enabled.push_back(spinner);
       }
@@ -1229,8 +1335,15 @@ bool checker::execute() {
              {});
         break;
       }
-      const unsigned pick = enabled[choose_thread(enabled, current_pos)];
+      const unsigned choice = choose_thread(enabled, current_pos);
       if (failed_) break;
+      if (choice == UINT_MAX) {  // every enabled thread is asleep
+        pruned_ = true;
+        break;
+      }
+      const unsigned pick = enabled[choice];
+      const pending_op done = th_[pick].pending;
+      wipe_sleep_ = false;
       model_thread& t = th_[pick];
       if (t.st == status::blocked) {  // the deadline passed
         t.st = status::runnable;
@@ -1238,6 +1351,15 @@ bool checker::execute() {
       }
       last_ = static_cast<int>(pick);
       resume(pick);
+      if (por_) {
+        unsigned s = (sleep_ | explored_here_) & ~(1u << pick);
+        explored_here_ = 0;
+        if (wipe_sleep_) s = 0;
+        for (unsigned q = 0; q < n_; ++q) {
+          if (((s >> q) & 1u) != 0 && dependent(done, th_[q].pending)) s &= ~(1u << q);
+        }
+        sleep_ = s;
+      }
       if (test_.invariant != nullptr && !failed_) {
         raw_mode_ = true;
         in_invariant_ = true;
@@ -1248,7 +1370,7 @@ bool checker::execute() {
     }
   }
   if (opts_.strat == strategy::pct) pct_k_ = std::max<std::uint64_t>(pct_k_, steps_);
-  if (!failed_) {
+  if (!failed_ && !pruned_) {
     for (unsigned i = 0; i < n_; ++i) th_[main_].vc.join(th_[i].vc);  // joining the threads
     cur_ = main_;
     test_.after(obj_);

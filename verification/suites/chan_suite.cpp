@@ -16,6 +16,8 @@
 //   chan.select_deadline/2    a select with a deadline against a timed send on a rendezvous:
 //                             the value moves iff both sides say it did (cancellation vs claim)
 #include <chrono>
+#include <stdexcept>
+#include <string_view>
 #include <optional>
 
 #include "gocxx/chan.hpp"
@@ -85,6 +87,60 @@ struct refill {
     }
   }
   void after() { ch = ch_t(); }
+};
+
+// Two handles of one channel dropped concurrently, one after using it: whichever drops last
+// destroys the channel, and everything the other did with it must happen-before that (C2).
+struct handle_drop {
+  static constexpr unsigned threads = 2;
+  ch_t c0, c1;
+  void before() {
+    c0 = make(1);
+    c1 = c0;
+  }
+  void thread(unsigned i) {
+    if (i == 0) {
+      c0.send(1);  // writes a slot of the ring
+      c0 = ch_t();
+    } else {
+      c1 = ch_t();
+    }
+  }
+};
+
+// A value whose move constructor writes its destination, then throws while `armed` (a T whose
+// move may throw: the locked flavor). The writes make a missing happens-before edge a data race.
+struct fragile {
+  v::cell<int> payload;
+  bool armed = false;
+  explicit fragile(int p, bool a = false) : payload(std::in_place, p), armed(a) {}
+  fragile(fragile&& o) noexcept(false) : payload(std::in_place, o.payload.load()), armed(false) {
+    if (o.armed) throw std::runtime_error("move failed");
+  }
+};
+using fragile_ch = gocxx::basic_chan<fragile, env>;
+
+// A sender whose value cannot be moved into a waiting receiver: the sender gets the exception, the
+// receiver is told to retry (W3 in retry()) and then receives the next value.
+struct move_throws_to_receiver {
+  static constexpr unsigned threads = 2;
+  fragile_ch ch;
+  bool threw = false;
+  void before() { ch = gocxx::make_basic_chan<fragile, env>(0); }
+  void thread(unsigned i) {
+    if (i == 0) {
+      try {
+        ch.send(fragile(1, true));
+      } catch (const std::runtime_error&) {
+        threw = true;
+      }
+      ch.send(fragile(2));
+    } else {
+      const std::optional<fragile> got = ch.recv();
+      v::check_that(got.has_value() && got->payload.load() != 1, "a value whose move threw arrived");
+    }
+  }
+  void after() { ch = fragile_ch(); }
 };
 
 struct mpsc {
@@ -239,6 +295,8 @@ const bool registered =
     v::register_test<spsc<0, false>>("chan.rendezvous_spsc/2", {strategy::random, strategy::bounded}, small_steps) &&
     v::register_test<spsc<1, true>>("chan.reference_spsc/2", {strategy::random, strategy::bounded}, small_steps) &&
     v::register_test<refill>("chan.ring_refill/2", {strategy::random, strategy::bounded}, small_steps) &&
+    v::register_test<handle_drop>("chan.handle_drop/2", {strategy::random, strategy::bounded}, small_steps) &&
+    v::register_test<move_throws_to_receiver>("chan.move_throws_to_receiver/2", {strategy::random, strategy::bounded}, small_steps) &&
     v::register_test<mpsc>("chan.ring_mpsc/3", {strategy::random, strategy::bounded}, small_steps) &&
     v::register_test<spmc>("chan.ring_spmc/3", {strategy::random, strategy::bounded}, small_steps) &&
     v::register_test<rendezvous>("chan.rendezvous/2", {strategy::random, strategy::bounded}, small_steps) &&

@@ -40,6 +40,31 @@ std::string name_of(const testing::TestParamInfo<std::size_t>& info) {
 
 INSTANTIATE_TEST_SUITE_P(verify, registered, testing::Range<std::size_t>(0, v::registry().size()), name_of);
 
+// Sleep sets keep every litmus outcome set exact and still find every must-fail and zoo bug
+// (exhaustive), and never explore more executions than the unreduced search.
+TEST(verify_sleep_sets, same_verdicts_with_fewer_executions) {
+  for (const v::registered_test& t : v::registry()) {
+    if (t.name.rfind("litmus.", 0) != 0 && t.name.rfind("must_fail.", 0) != 0 && t.name.rfind("zoo.", 0) != 0 &&
+        t.name != "parker.handoff/2" && t.name != "parker.park_until")
+      continue;
+    v::options o = t.base;
+    o.strat = v::strategy::exhaustive;
+    o.max_executions = 200000;
+    const v::result plain = t.run(o);
+    o.sleep_sets = true;
+    const v::result reduced = t.run(o);
+    EXPECT_EQ(plain.passed, reduced.passed) << t.name << ": " << reduced.message << "\n" << reduced.report;
+    EXPECT_EQ(plain.found, reduced.found) << t.name;
+    if (t.name.rfind("litmus.", 0) == 0) {
+      EXPECT_EQ(plain.message, reduced.message) << t.name;  // the outcome sets
+    }
+    if (plain.found == v::failure::none && plain.complete) {
+      EXPECT_TRUE(reduced.complete) << t.name;
+      EXPECT_LE(reduced.executions, plain.executions) << t.name;
+    }
+  }
+}
+
 // The replay token reproduces a failure exactly.
 struct racy {
   static constexpr unsigned threads = 2;

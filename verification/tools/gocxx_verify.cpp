@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   v::options overrides;
   bool have_strategy = false, have_seed = false, have_iterations = false, have_preemptions = false;
   bool have_history = false, have_max_exec = false, have_max_steps = false;
-  bool list = false, quick = false, verbose = false;
+  bool list = false, quick = false, verbose = false, sleep_sets = false;
   std::string replay;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -113,6 +113,8 @@ int main(int argc, char** argv) {
       have_max_steps = true;
     } else if (a == "--replay") {
       replay = next();
+    } else if (a == "--sleep-sets") {
+      sleep_sets = true;
     } else if (a == "--list") {
       list = true;
     } else if (a == "--quick") {
@@ -124,7 +126,7 @@ int main(int argc, char** argv) {
     } else if (a == "--help" || a == "-h") {
       std::printf("usage: gocxx-verify [NAME-PREFIX...] [--strategy random|bounded|exhaustive|pct] [--seed N]\n"
                   "       [--iterations N] [--preemptions N] [--history N] [--max-executions N] [--max-steps N]\n"
-                  "       [--replay TOKEN] [--list] [--quick] [--verbose] [--bench]\n");
+                  "       [--replay TOKEN] [--sleep-sets] [--list] [--quick] [--verbose] [--bench]\n");
       return 0;
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
@@ -171,6 +173,7 @@ int main(int argc, char** argv) {
       if (have_history) o.history = overrides.history;
       if (have_max_exec) o.max_executions = overrides.max_executions;
       if (have_max_steps) o.max_steps = overrides.max_steps;
+      if (sleep_sets) o.sleep_sets = true;
       if (!replay.empty()) {
         o.replay = replay;
         o.trace_always = true;

@@ -66,6 +66,8 @@
 //      word changed) or by the Dekker pair F1/F2.
 //   R10 close's wait for in-flight sends, relaxed: it only waits; the drain that follows reads the
 //      same stamps with R5.
+//   R11 head_ready()/tail_free() stamp peeks, relaxed: the pop()/push() they lead to re-reads the
+//      stamp with R5/R1 (acquire) before touching the slot.
 //   R9 in-flight checks (INV-7) read the other side's ticket counter relaxed: a caller that knows
 //      an operation completed is ordered after its CAS by happens-before, and coherence then
 //      forbids reading an older counter; a stale read only means that operation had not completed.
@@ -230,7 +232,7 @@ class buffered_ring final : public chan_core<Env> {
     // Sends that took their ticket before CLOSED happened before close: let them land (INV-7).
     const std::uint64_t tail = tail_.load(std::memory_order_relaxed) >> 2;
     for (std::uint64_t t = head_.load(std::memory_order_relaxed) >> 1; t < tail; ++t) {
-      // R10 relaxed: only waits; drain_to_receivers() below re-reads the stamp with R5 (acquire).
+      // R10 relaxed: only waits; drain_to_receivers() -> pop() re-reads the stamp with R5 (acquire).
       while (slots_[t % capacity_].stamp.load(std::memory_order_relaxed) == 2 * t) Env::spin_hint();
     }
     drain_to_receivers();  // INV-6: buffered values first
@@ -345,13 +347,15 @@ class buffered_ring final : public chan_core<Env> {
 
   // head_ready()/tail_free(): is the next pop/push possible? Under the lock with the matching bit
   // set (INV-2), nobody else can take that ticket, so the answer stays true until we act on it.
+  // R11 relaxed: they only decide whether pop()/push() is called, and those re-read the same stamp
+  // with R5/R1 (acquire) before touching the slot.
   bool head_ready() const noexcept {
     const std::uint64_t ticket = head_.load(std::memory_order_relaxed) >> 1;
-    return slots_[ticket % capacity_].stamp.load(std::memory_order_acquire) == 2 * ticket + 1;  // R5
+    return slots_[ticket % capacity_].stamp.load(std::memory_order_relaxed) == 2 * ticket + 1;  // R11
   }
   bool tail_free() const noexcept {
     const std::uint64_t ticket = tail_.load(std::memory_order_relaxed) >> 2;
-    return slots_[ticket % capacity_].stamp.load(std::memory_order_acquire) == 2 * ticket;  // R1
+    return slots_[ticket % capacity_].stamp.load(std::memory_order_relaxed) == 2 * ticket;  // R11
   }
 
   // Under the lock: hand buffered values to queued receivers, oldest first, while both exist.

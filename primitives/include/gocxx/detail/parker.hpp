@@ -41,6 +41,10 @@
 //   P6 goroutine:    commit_park() CAS EMPTY -> PARKED relaxed (as P3); expire() CAS PARKED -> EMPTY
 //                    relaxed (as P5); after resumption exchange(EMPTY, acquire) pairs with P1.
 //   spin loads:      relaxed; they only decide when to try P2.
+//   Verification: P1-P5 run under the model checker (verification/suites/parker_suite.cpp and every
+//   channel suite). P6, the goroutine path, is compiled only for an Env with runtime hooks, which
+//   verify::env does not have yet: it is exercised natively by tests/parker_test.cpp's fake runtime
+//   (under TSan in CI), and gets a model-checking suite with the runtime's modelled scheduler.
 //
 // ALTERNATIVES REJECTED
 //   - std::atomic<T>::wait/notify: no timed wait, so park_until() could not be built on it.

@@ -63,6 +63,11 @@
 //               into a receiver's slot, the completer's reads of a sender's slot, and error_,
 //               happen-before the owner's return from wait().
 //   W4 observe: load, acquire. Pairs with W3.
+//   Verification: W3 in complete() and W4 are killed by the channel suites when weakened. W3 in
+//   retry() and fail() is needed for the same reason (a move that threw may have written part of
+//   the owner's slot, and fail() publishes error_), but weakening it is not yet detected: the model
+//   checker tracks cells as objects, so memory that a destroyed object leaves behind and a new
+//   object reuses counts as a new location (docs/verification.md, Limitations).
 //   W5 peek:    is_waiting() loads, relaxed: only a hint; W4 is always the final read.
 //
 // ALTERNATIVES REJECTED
@@ -139,7 +144,7 @@ class wait_context {
   // with `error`.
   void fail(std::exception_ptr error) noexcept {
     typename Env::parker* const parker = parker_;
-    error_ = std::move(error);
+    error_.with_mut([&](std::exception_ptr* e) { *e = std::move(error); });
     word_.store(failed, std::memory_order_release);  // W3 release: pairs with W4
     parker->unpark();
   }
@@ -155,7 +160,7 @@ class wait_context {
         case done: return {wait_result::status::done, unsigned(w >> 4), (w & closed_bit) != 0};
         case cancelled: return {wait_result::status::cancelled, 0, false};
         case retrying: return {wait_result::status::retry, 0, false};
-        case failed: return {wait_result::status::failed, 0, false, error_};
+        case failed: return {wait_result::status::failed, 0, false, error_.load()};
         case claimed: parker_->park(reason); continue;  // the completer unparks after W3
         default: break;                                 // waiting
       }
@@ -183,7 +188,7 @@ class wait_context {
 
   typename Env::template atomic<std::uint64_t> word_{waiting};
   typename Env::parker* const parker_;
-  std::exception_ptr error_{};  // written before FAILED (W3), read after it (W4)
+  typename Env::template cell<std::exception_ptr> error_{};  // written before FAILED (W3), read after (W4)
 };
 
 template <class Env>

@@ -41,6 +41,9 @@ struct options {
   unsigned history = 8;                     // stores kept per atomic (modification order), 1..16
   unsigned max_steps = 2000;                // scheduling steps per execution before "livelock"
   bool spurious_cas = true;                 // compare_exchange_weak may fail spuriously
+  bool sleep_sets = false;                  // exhaustive: partial-order reduction with sleep sets (off by
+                                            // default: it reaches a spin-fairness livelock in
+                                            // waiter_queue.select/2, see docs/verification.md)
   int cell_points = -1;                     // cell accesses are scheduling points: 1 yes, 0 no, -1 auto
                                             // (yes for random and pct, no for the depth-first ones)
   unsigned parker_spins = 1;                // basic_parker<verify::env>::spin_iterations while checking
