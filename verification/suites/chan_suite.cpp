@@ -15,6 +15,11 @@
 //                             commits, the other value stays in its channel
 //   chan.select_deadline/2    a select with a deadline against a timed send on a rendezvous:
 //                             the value moves iff both sides say it did (cancellation vs claim)
+//
+// Invariants checked by every test here: each value sent is received exactly once or is still in
+// the channel; no data race on any slot or waiter cell; no deadlock or livelock; no leak of the
+// channel state (every test drops its handles). Memory orders in this file are the tests' own
+// (relaxed counters read after the threads end, or release/acquire flags between model threads).
 #include <chrono>
 #include <stdexcept>
 #include <string_view>

@@ -9,6 +9,8 @@
 //   CoRR read-read coherence   a later read never returns an older store
 //   CoWR write-read coherence  a thread never reads a store older than its own
 //   RC   relaxed counter       one relaxed load may return any of several older values
+// Invariants: each test's exhaustive outcome set equals the set C++20 allows, exactly; the memory
+// orders written here are the litmus tests' subjects, not synchronisation of ours.
 #include "litmus.hpp"
 
 namespace {

@@ -2,6 +2,9 @@
 //
 // Each test declares the failure it must produce (Test::expected) and is run with the random,
 // bounded and exhaustive strategies: every one of them has to find it.
+//
+// Invariants: each program's expected failure is found by every strategy; the memory orders used
+// are part of the broken programs under test.
 #include <cstdint>
 
 #include "gocxx/detail/spin.hpp"

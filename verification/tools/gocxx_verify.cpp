@@ -7,6 +7,9 @@
 // Without a strategy each test runs with its own default strategies. The output is a table
 // (test, strategy, executions, time, result), a report with trace and replay token for each
 // unexpected result, and exactly one last line "N passed, M failed".
+//
+// Invariants: the exit status is non-zero iff some test failed; the last line is always
+// "N passed, M failed". The memory orders here are those of the --bench test program.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>

@@ -11,6 +11,9 @@
 //   zoo.parker_no_permit           park without a permit (check, then sleep): lost wake-up
 //   zoo.wait_context_relaxed_done  waiter.hpp W3 release -> relaxed: the receiver's slot races
 //   zoo.dekker_acq_rel             Dekker's entry with release/acquire instead of seq_cst: both enter
+//
+// Invariants: every broken variant must be caught with its expected failure kind, and each correct
+// control (zoo.*_original, zoo.dekker_seq_cst) must pass; the memory orders here are the subjects.
 #include <cstdint>
 
 #include "gocxx/verify/verify.hpp"

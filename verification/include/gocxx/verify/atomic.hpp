@@ -7,6 +7,13 @@
 // vector clocks (see docs/verification.md, "The memory model as implemented").
 // Every operation takes a defaulted std::source_location, so traces name the caller's line.
 // T must be trivially copyable and at most 8 bytes (integers, bool, enums, pointers).
+//
+// INVARIANTS
+//   INV-1 Every operation is exactly one call into the engine (detail/runtime.hpp), hence one
+//         scheduling point; the memory order is passed through unchanged, never strengthened.
+//   INV-2 `raw` always holds the latest value in modification order, so outside a check the
+//         object behaves as a plain single-threaded value.
+// This file orders no memory itself: the orders it carries are the tested code's.
 #pragma once
 
 #include <atomic>

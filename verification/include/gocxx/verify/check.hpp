@@ -13,6 +13,12 @@
 //   verify::result r = verify::check<handoff>({.strat = verify::strategy::exhaustive});
 //
 // check_that(cond, "msg") is the assertion: a false cond stops the execution and reports the trace.
+//
+// INVARIANTS
+//   INV-1 One fresh test object per execution; before() happens-before every thread, every thread
+//         happens-before after() and the leak check.
+//   INV-2 check_that() stops only the current execution; the verdict is "found == expected".
+// Memory orders named here are the tested code's; the checker itself runs one thread at a time.
 #pragma once
 
 #include <source_location>

@@ -6,6 +6,12 @@
 // are neither explored forever nor reported as livelock while someone can still progress), the
 // futex is a blocked model thread (deadlock if nothing can wake it), and create/destroy are
 // tracked (leak, double free, use after free; freed addresses are reused LIFO so ABA can show).
+//
+// INVARIANTS
+//   INV-1 Each model thread has one parker for the whole execution (the native parker's
+//         type-stability, parker.hpp INV-3, holds here too).
+//   INV-2 fence(order) forwards the tested code's order; a timed futex_wait may time out at any
+//         point the checker chooses, so primitives never read a clock.
 #pragma once
 
 #include <chrono>

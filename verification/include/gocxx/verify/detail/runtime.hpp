@@ -4,6 +4,12 @@
 // value as raw bits, so the engine (src/engine.cpp) is ordinary non-template code. Outside a check,
 // or while the checker evaluates an invariant or tears a test down, the calls act directly on the
 // object's raw value (`raw`): the instrumented types are then plain single-threaded objects.
+//
+// INVARIANTS
+//   INV-1 Each entry point is one scheduling point of the running execution (or a direct access
+//         outside a check, INV-2 of atomic.hpp).
+//   INV-2 Memory orders are forwarded as the tested code gave them; the engine applies the C++20
+//         rules to them (docs/verification.md). Nothing here synchronises real threads.
 #pragma once
 
 #include <atomic>
