@@ -445,6 +445,10 @@ class checker {
 
   // choices
   unsigned choose(unsigned n);
+  // dfs_choice(): one depth-first branching point with n > 1 options: below the trail's end it
+  // replays the recorded choice into k, past it opens a new node at option 0. False (after
+  // reporting nondeterminism) when a replayed prefix offers a different number of options.
+  bool dfs_choice(unsigned n, std::uint32_t& k);
   unsigned choose_thread(const std::vector<unsigned>& enabled, int current_pos);
   bool advance();  // next execution; false when done
 
@@ -1078,6 +1082,22 @@ void checker::end_free(void* p) {
 }
 
 // --- choices -------------------------------------------------------------------------------------------------
+bool checker::dfs_choice(unsigned n, std::uint32_t& k) {
+  if (depth_ < trail_.size()) {
+    if (trail_[depth_].n != n) {
+      fail(failure::nondeterminism,
+           "the test is not deterministic: a replayed prefix offered a different number of choices",
+           std::source_location());
+      return false;
+    }
+    k = trail_[depth_].k;
+  } else {
+    trail_.push_back({0, n});
+  }
+  ++depth_;
+  return true;
+}
+
 unsigned checker::choose(unsigned n) {
   if (n <= 1) return 0;
   std::uint32_t k = 0;
@@ -1089,18 +1109,7 @@ unsigned checker::choose(unsigned n) {
     }
     k = replay_[replay_at_++];
   } else if (opts_.strat == strategy::bounded || opts_.strat == strategy::exhaustive) {
-    if (depth_ < trail_.size()) {
-      if (trail_[depth_].n != n) {
-        fail(failure::nondeterminism,
-             "the test is not deterministic: a replayed prefix offered a different number of choices",
-             std::source_location());
-        return 0;
-      }
-      k = trail_[depth_].k;
-    } else {
-      trail_.push_back({0, n});
-    }
-    ++depth_;
+    if (!dfs_choice(n, k)) return 0;
   } else {
     k = static_cast<std::uint32_t>(rng_() % n);
   }
@@ -1141,18 +1150,7 @@ unsigned checker::choose_thread(const std::vector<unsigned>& enabled, int curren
     if (m == 0) return UINT_MAX;
     std::uint32_t kk = 0;
     if (m > 1) {
-      if (depth_ < trail_.size()) {
-        if (trail_[depth_].n != m) {
-          fail(failure::nondeterminism,
-               "the test is not deterministic: a replayed prefix offered a different number of choices",
-               std::source_location());
-          return 0;
-        }
-        kk = trail_[depth_].k;
-      } else {
-        trail_.push_back({0, m});
-      }
-      ++depth_;
+      if (!dfs_choice(m, kk)) return 0;
     }
     explored_here_ = 0;
     for (unsigned j = 0; j < kk; ++j) explored_here_ |= 1u << enabled[ord[j]];
@@ -1164,18 +1162,7 @@ unsigned checker::choose_thread(const std::vector<unsigned>& enabled, int curren
   if (current_pos >= 0 && opts_.strat == strategy::bounded && preemptions_ >= opts_.preemptions) options_n = 1;
   std::uint32_t k = 0;
   if (options_n > 1) {
-    if (depth_ < trail_.size()) {
-      if (trail_[depth_].n != options_n) {
-        fail(failure::nondeterminism,
-             "the test is not deterministic: a replayed prefix offered a different number of choices",
-             std::source_location());
-        return 0;
-      }
-      k = trail_[depth_].k;
-    } else {
-      trail_.push_back({0, options_n});
-    }
-    ++depth_;
+    if (!dfs_choice(options_n, k)) return 0;
   }
   unsigned pick;
   if (current_pos < 0) {
